@@ -44,6 +44,17 @@ int swap_extent_add(struct swap_extent_map *m, uint64_t start_slot,
 int swap_extent_lookup(const struct swap_extent_map *m, uint64_t slot,
 		       struct swap_extent *out);
 
+/*
+ * The longest run of [@slot, @slot + @nr) that is contiguous in one store:
+ * the part inside the extent holding @slot.  Sets *@out to that run
+ * (start_slot = @slot, nr_slots <= @nr, start_byte = where @slot lives), so
+ * a caller splits a range along extents by calling again from
+ * @slot + out->nr_slots.  Returns 0, -EINVAL for @nr == 0, or -ENOENT if
+ * @slot is not mapped.
+ */
+int swap_extent_map_range(const struct swap_extent_map *m, uint64_t slot,
+			  uint64_t nr, struct swap_extent *out);
+
 /* Number of extents, and the i-th in slot order (NULL past the end). */
 size_t swap_extent_count(const struct swap_extent_map *m);
 const struct swap_extent *swap_extent_at(const struct swap_extent_map *m,

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Benchmark suites of `swapemu bench`.  Each suite compares alternatives on
+ * the same work in one run and reports ratios, as a table on stdout and as
+ * JSON (to --json FILE, or stdout with --json -).
+ */
+#ifndef SWAPEMU_BENCH_BENCH_H
+#define SWAPEMU_BENCH_BENCH_H
+
+#include <stdint.h>
+
+struct bench_suite {
+	const char *name;    /* argv[1] of `swapemu bench` */
+	const char *summary; /* one line for the suite list */
+	/* argv[0] is the suite name; returns the exit status. */
+	int (*run)(int argc, char **argv);
+};
+
+/* The suites, terminated by an entry with a NULL name. */
+extern const struct bench_suite bench_suites[];
+
+/* Monotonic clock in nanoseconds. */
+uint64_t bench_now_ns(void);
+
+/* Median of @n values (sorts @v in place). */
+double bench_median(double *v, unsigned int n);
+
+int bench_alloc_main(int argc, char **argv);
+
+#endif
