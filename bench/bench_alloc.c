@@ -262,7 +262,7 @@ static int parse_opts(int argc, char **argv, struct alloc_opts *o)
 	};
 	int c;
 
-	*o = (struct alloc_opts){ .slots = 1u << 22, .batches = 20000,
+	*o = (struct alloc_opts){ .slots = 1u << 22, .batches = 4000,
 				  .churn = 1u << 20, .seed = 0x9e3779b97f4a7c15 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -135,7 +135,7 @@ bool swap_area_writeok(const struct swap_area *a)
 static void lock_slot(struct swap_area *a, uint64_t off)
 {
 	if (a->policy == SWAP_ALLOC_CLUSTER)
-		pthread_spin_lock(&offset_cluster(a, off)->lock);
+		swap_spin_lock(&offset_cluster(a, off)->lock);
 	else
 		pthread_mutex_lock(&a->lock);
 }
@@ -143,7 +143,7 @@ static void lock_slot(struct swap_area *a, uint64_t off)
 static void unlock_slot(struct swap_area *a, uint64_t off)
 {
 	if (a->policy == SWAP_ALLOC_CLUSTER)
-		pthread_spin_unlock(&offset_cluster(a, off)->lock);
+		swap_spin_unlock(&offset_cluster(a, off)->lock);
 	else
 		pthread_mutex_unlock(&a->lock);
 }
@@ -216,8 +216,9 @@ static int op_cache_put(unsigned char b)
 	return b & ~SWAP_HAS_CACHE;
 }
 
-/* Apply one transition to slot @off under the slot's lock. */
-static int slot_transition(struct swap_area *a, uint64_t off,
+/* Apply one transition to slot @off under the slot's lock.  Inlined so
+ * that each caller's transition is known at compile time. */
+static inline __attribute__((always_inline)) int slot_transition(struct swap_area *a, uint64_t off,
 			   int (*op)(unsigned char))
 {
 	int v;
@@ -293,7 +294,7 @@ static void lock_range(struct swap_area *a, uint64_t off, uint64_t nr)
 	}
 	for (uint64_t c = off / SWAPFILE_CLUSTER;
 	     c <= (off + nr - 1) / SWAPFILE_CLUSTER; c++)
-		pthread_spin_lock(&a->clusters[c].lock);
+		swap_spin_lock(&a->clusters[c].lock);
 }
 
 static void unlock_range(struct swap_area *a, uint64_t off, uint64_t nr)
@@ -304,7 +305,7 @@ static void unlock_range(struct swap_area *a, uint64_t off, uint64_t nr)
 	}
 	for (uint64_t c = off / SWAPFILE_CLUSTER;
 	     c <= (off + nr - 1) / SWAPFILE_CLUSTER; c++)
-		pthread_spin_unlock(&a->clusters[c].lock);
+		swap_spin_unlock(&a->clusters[c].lock);
 }
 
 /* A cluster on the discard list may be under discard right now. */

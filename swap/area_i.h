@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "swap/area.h"
+#include "swap/spinlock.h"
 
 #ifdef NDEBUG
 #define swap_assert(x) ((void)0)
@@ -58,7 +59,7 @@ struct cluster_list {
 };
 
 struct swap_cluster {
-	pthread_spinlock_t lock; /* guards count, order, the cluster's slots */
+	swap_spinlock_t lock;    /* guards count, order, list, its slots */
 	uint16_t count;          /* slots not free: used, bad or past the end */
 	uint8_t order;           /* order it serves while not free */
 	uint8_t list;            /* enum cluster_list_id, see the lock rules */
@@ -73,7 +74,7 @@ struct swap_cluster {
  */
 #define SWAP_NR_PCP 32u
 struct swap_pcp {
-	pthread_spinlock_t lock;          /* guards next[] */
+	swap_spinlock_t lock;          /* guards next[] */
 	uint64_t next[SWAP_NR_ORDERS];    /* slot to try next, SWAP_NEXT_NONE */
 } __attribute__((aligned(64)));
 
@@ -95,7 +96,6 @@ struct swap_area {
 	atomic_uint nr_full;                    /* clusters in CL_FULL */
 	struct cluster_list discard_clusters;   /* CL_DISCARD */
 	struct swap_pcp *pcp;                   /* SWAP_NR_PCP entries */
-	atomic_uint_fast64_t nr_used; /* slots not free, bad ones included */
 	pthread_mutex_t discard_lock; /* one discard flush at a time */
 
 	/* scan_swap_map state, guarded by lock (scan policy only) */

@@ -26,7 +26,8 @@
 
 #include "swap/area_i.h"
 
-/* Passes over the lists before an order-0 allocation gives up. */
+/* Passes over the lists before an allocation that met busy clusters
+ * gives up. */
 #define CLUSTER_ALLOC_RETRIES 8
 
 /* --- cluster lists, all with area->lock held ------------------------- */
@@ -148,8 +149,6 @@ void cluster_account_locked(struct swap_area *a, struct swap_cluster *ci,
 			    int delta)
 {
 	ci->count = (uint16_t)(ci->count + delta);
-	atomic_fetch_add_explicit(&a->nr_used, (uint_fast64_t)(int64_t)delta,
-				  memory_order_relaxed);
 	/* An isolated cluster is relocated by whoever isolated it. */
 	if (ci->list == CL_NONE)
 		return;
@@ -167,14 +166,13 @@ static void cluster_init_one(struct swap_area *a, uint32_t idx)
 	uint64_t end = base + SWAPFILE_CLUSTER;
 	enum cluster_list_id id;
 
-	pthread_spin_init(&ci->lock, PTHREAD_PROCESS_PRIVATE);
+	swap_spin_init(&ci->lock);
 	ci->count = 0;
 	for (uint64_t off = base; off < end; off++)
 		if (off >= a->nr_pages || a->swap_map[off])
 			ci->count++;
 	ci->order = 0;
 	ci->list = CL_NONE;
-	atomic_fetch_add_explicit(&a->nr_used, ci->count, memory_order_relaxed);
 	if (ci->count == 0)
 		id = CL_FREE;
 	else if (ci->count == SWAPFILE_CLUSTER)
@@ -204,7 +202,6 @@ int cluster_setup(struct swap_area *a)
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&a->discard_lock, NULL);
-	atomic_init(&a->nr_used, 0);
 	init_list(&a->free_clusters);
 	atomic_init(&a->nr_full, 0);
 	init_list(&a->discard_clusters);
@@ -215,7 +212,7 @@ int cluster_setup(struct swap_area *a)
 	for (uint32_t i = 0; i < a->nr_clusters; i++)
 		cluster_init_one(a, i);
 	for (unsigned int p = 0; p < SWAP_NR_PCP; p++) {
-		pthread_spin_init(&a->pcp[p].lock, PTHREAD_PROCESS_PRIVATE);
+		swap_spin_init(&a->pcp[p].lock);
 		for (unsigned int o = 0; o < SWAP_NR_ORDERS; o++)
 			a->pcp[p].next[o] = SWAP_NEXT_NONE;
 	}
@@ -226,10 +223,6 @@ void cluster_teardown(struct swap_area *a)
 {
 	if (!a->clusters)
 		return;
-	for (uint32_t i = 0; i < a->nr_clusters; i++)
-		pthread_spin_destroy(&a->clusters[i].lock);
-	for (unsigned int p = 0; p < SWAP_NR_PCP; p++)
-		pthread_spin_destroy(&a->pcp[p].lock);
 	pthread_mutex_destroy(&a->discard_lock);
 	free(a->clusters);
 	free(a->pcp);
@@ -299,7 +292,6 @@ static void take_run_locked(struct swap_area *a, struct swap_cluster *ci,
 	for (uint64_t i = 0; i < nr; i++)
 		map_set(a, off + i, usage);
 	ci->count = (uint16_t)(ci->count + nr);
-	atomic_fetch_add_explicit(&a->nr_used, nr, memory_order_relaxed);
 }
 
 /* Where this thread's next allocation of this order starts looking:
@@ -326,7 +318,7 @@ static int alloc_fast(struct swap_area *a, struct swap_pcp *pcp,
 	if (next == SWAP_NEXT_NONE)
 		return -EAGAIN;
 	ci = offset_cluster(a, next);
-	pthread_spin_lock(&ci->lock);
+	swap_spin_lock(&ci->lock);
 	if (ci->order != order ||
 	    (ci->list != CL_NONFULL && ci->list != CL_FRAG)) {
 		off = SWAP_NEXT_NONE;
@@ -341,7 +333,7 @@ static int alloc_fast(struct swap_area *a, struct swap_pcp *pcp,
 	}
 	if (off != SWAP_NEXT_NONE)
 		set_next(pcp, ci, order, off + (1ull << order));
-	pthread_spin_unlock(&ci->lock);
+	swap_spin_unlock(&ci->lock);
 	if (off == SWAP_NEXT_NONE) {
 		pcp->next[order] = SWAP_NEXT_NONE;
 		return -EAGAIN;
@@ -355,11 +347,12 @@ static int alloc_fast(struct swap_area *a, struct swap_pcp *pcp,
  * (lists come before clusters in the lock order only with a trylock), off
  * its list.  *@tries bounds the clusters taken from one list in one
  * allocation: UINT32_MAX on the first call sets it to the list's length.
+ * *@busy is set when a cluster was skipped because another thread held it.
  * Returns the cluster locked and isolated, or NULL.
  */
 static struct swap_cluster *isolate_lock_cluster(struct swap_area *a,
 						 struct cluster_list *l,
-						 uint32_t *tries)
+						 uint32_t *tries, bool *busy)
 {
 	struct swap_cluster *found = NULL;
 
@@ -373,8 +366,10 @@ static struct swap_cluster *isolate_lock_cluster(struct swap_area *a,
 	     idx = a->clusters[idx].next) {
 		struct swap_cluster *ci = &a->clusters[idx];
 
-		if (pthread_spin_trylock(&ci->lock))
+		if (!swap_spin_trylock(&ci->lock)) {
+			*busy = true;
 			continue;
+		}
 		move_cluster_locked(a, ci, CL_NONE);
 		found = ci;
 		break;
@@ -390,12 +385,12 @@ out_unlock:
  */
 static int alloc_from_list(struct swap_area *a, struct swap_pcp *pcp,
 			   struct cluster_list *l, unsigned int order,
-			   unsigned char usage, uint64_t *offset)
+			   unsigned char usage, uint64_t *offset, bool *busy)
 {
 	uint32_t tries = UINT32_MAX; /* set to the list's length at first */
 
 	for (;;) {
-		struct swap_cluster *ci = isolate_lock_cluster(a, l, &tries);
+		struct swap_cluster *ci = isolate_lock_cluster(a, l, &tries, busy);
 		uint64_t base, off;
 
 		if (!ci)
@@ -410,7 +405,7 @@ static int alloc_from_list(struct swap_area *a, struct swap_pcp *pcp,
 				CL_FRAG : cluster_target(a, ci, 1));
 		if (off != SWAP_NEXT_NONE && ci->order == order)
 			set_next(pcp, ci, order, off + (1ull << order));
-		pthread_spin_unlock(&ci->lock);
+		swap_spin_unlock(&ci->lock);
 		if (off != SWAP_NEXT_NONE) {
 			*offset = off;
 			return 0;
@@ -422,7 +417,7 @@ static int alloc_from_list(struct swap_area *a, struct swap_pcp *pcp,
 /* The slow path: the lists, in the kernel's order.  Needs pcp->lock. */
 static int alloc_slow(struct swap_area *a, struct swap_pcp *pcp,
 		      unsigned int order, unsigned char usage,
-		      uint64_t *offset)
+		      uint64_t *offset, bool *busy)
 {
 	struct cluster_list *order_lists[] = {
 		&a->nonfull[order], &a->free_clusters, &a->frag[order],
@@ -430,14 +425,16 @@ static int alloc_slow(struct swap_area *a, struct swap_pcp *pcp,
 
 	for (unsigned int i = 0; i < 3; i++)
 		if (!alloc_from_list(a, pcp, order_lists[i], order, usage,
-				     offset))
+				     offset, busy))
 			return 0;
 	if (order)
 		return -ENOSPC;
 	/* Order 0 may steal single slots from clusters of higher orders. */
 	for (unsigned int o = 1; o < SWAP_NR_ORDERS; o++) {
-		if (!alloc_from_list(a, pcp, &a->frag[o], 0, usage, offset) ||
-		    !alloc_from_list(a, pcp, &a->nonfull[o], 0, usage, offset))
+		if (!alloc_from_list(a, pcp, &a->frag[o], 0, usage, offset,
+				     busy) ||
+		    !alloc_from_list(a, pcp, &a->nonfull[o], 0, usage, offset,
+				     busy))
 			return 0;
 	}
 	return -ENOSPC;
@@ -450,21 +447,21 @@ int cluster_alloc(struct swap_area *a, unsigned int order,
 	int rc;
 
 	for (int attempt = 0; attempt < CLUSTER_ALLOC_RETRIES; attempt++) {
-		pthread_spin_lock(&pcp->lock);
+		bool busy = false;
+
+		swap_spin_lock(&pcp->lock);
 		rc = alloc_fast(a, pcp, order, usage, offset);
 		if (rc == -EAGAIN)
-			rc = alloc_slow(a, pcp, order, usage, offset);
-		pthread_spin_unlock(&pcp->lock);
+			rc = alloc_slow(a, pcp, order, usage, offset, &busy);
+		swap_spin_unlock(&pcp->lock);
 		if (rc != -ENOSPC)
 			break;
 		/* Out of room: empty clusters may be waiting for discard. */
 		if (cluster_flush_discards(a))
 			continue;
-		/* The lists skip clusters other threads hold locked; with
-		 * free slots left, such a miss is worth another pass. */
-		if (order || atomic_load_explicit(&a->nr_used,
-				memory_order_relaxed) >=
-			(uint64_t)a->nr_clusters * SWAPFILE_CLUSTER)
+		/* The lists skipped clusters other threads held locked: one
+		 * of them may have room by now. */
+		if (!busy)
 			break;
 		sched_yield();
 	}
@@ -505,10 +502,10 @@ static void discard_run(struct swap_area *a, uint32_t first, uint32_t n)
 	for (uint32_t i = first; i < first + n; i++) {
 		struct swap_cluster *ci = &a->clusters[i];
 
-		pthread_spin_lock(&ci->lock);
+		swap_spin_lock(&ci->lock);
 		if (ci->list == CL_DISCARD)
 			relocate_locked(a, ci, CL_FREE);
-		pthread_spin_unlock(&ci->lock);
+		swap_spin_unlock(&ci->lock);
 	}
 }
 
@@ -547,9 +544,9 @@ void cluster_list_counts(struct swap_area *a, struct swap_area_stats *st)
 	}
 	pthread_mutex_unlock(&a->lock);
 	for (unsigned int p = 0; p < SWAP_NR_PCP; p++) {
-		pthread_spin_lock(&a->pcp[p].lock);
+		swap_spin_lock(&a->pcp[p].lock);
 		for (unsigned int o = 0; o < SWAP_NR_ORDERS; o++)
 			st->cl_current += a->pcp[p].next[o] != SWAP_NEXT_NONE;
-		pthread_spin_unlock(&a->pcp[p].lock);
+		swap_spin_unlock(&a->pcp[p].lock);
 	}
 }

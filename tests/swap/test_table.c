@@ -85,6 +85,7 @@ static int fixture_teardown(void **state)
 	return 0;
 }
 
+/* swapon fixture area @i with @prio; returns its type. */
 static unsigned int on(struct fixture *f, int i, int prio)
 {
 	unsigned int type = UINT_MAX;
@@ -338,6 +339,7 @@ struct drain_ctx {
 	int rc;			 /* what it returns */
 	unsigned int other_type; /* type an allocation inside it got */
 	int other_rc;		 /* result of that allocation */
+	unsigned int victim;	 /* type to swap off from inside it */
 };
 
 /*
@@ -504,13 +506,13 @@ static void test_swapoff_errors(void **state)
 	assert_int_equal(swap_table_swapoff(f->t, a, NULL, NULL), -EINVAL);
 }
 
-/* swapoff of @ctx's other auto area from inside a drain, then drain. */
+/* Swap off ctx->victim from inside a drain, then drain. */
 static int renumber_unuse(void *arg, unsigned int type, struct swap_area *area)
 {
 	struct drain_ctx *ctx = arg;
 
-	assert_int_equal(
-		swap_table_swapoff(ctx->f->t, ctx->other_type, NULL, NULL), 0);
+	assert_int_equal(swap_table_swapoff(ctx->f->t, ctx->victim, NULL, NULL),
+			 0);
 	/* The draining area moved up, though it takes no allocations. */
 	assert_int_equal(prio_of(ctx->f, type), -2);
 	return drain_unuse(arg, type, area);
@@ -520,7 +522,7 @@ static void test_swapoff_renumber_while_draining(void **state)
 {
 	struct fixture *f = *state;
 	unsigned int a = on(f, 0, SWAP_PRIO_AUTO), b = on(f, 1, SWAP_PRIO_AUTO);
-	struct drain_ctx ctx = {.f = f, .leave = 1, .other_type = a};
+	struct drain_ctx ctx = {.f = f, .leave = 1, .victim = a};
 	unsigned int c;
 
 	assert_int_equal(prio_of(f, b), -3);
