@@ -26,5 +26,6 @@ uint64_t bench_now_ns(void);
 double bench_median(double *v, unsigned int n);
 
 int bench_alloc_main(int argc, char **argv);
+int bench_io_main(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 const struct bench_suite bench_suites[] = {
 	{ "alloc", "swap slot allocators: cluster vs scan_swap_map",
 	  bench_alloc_main },
+	{ "io", "IO engine vs fio, device model promises", bench_io_main },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `swapemu bench io`: the IO engine against fio's io_uring engine on the
+ * same backing file in the same run, and the device model's promises.
+ *
+ *  1. 4 KiB random read and write at queue depth 32, 1 MiB sequential read
+ *     and write at queue depth 8: fio, then the engine, alternating for
+ *     each round; the median of the rounds is compared (target >= 90% of
+ *     fio's IOPS for 4 KiB, >= 95% of its bandwidth for 1 MiB).
+ *  2. The hdd preset: random 4 KiB reads against sequential ones at queue
+ *     depth 1; the measured factor against the model's expected one.
+ *  3. A fixed 100 us read latency at queue depth 32: emulated IOPS (target
+ *     >= 250K, the delay must not serialise requests).
+ *
+ * Parts 2 and 3 run on a buffered view of the first part of the file, held
+ * in the page cache, so that the emulated device and not the disk sets the
+ * pace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "cli/command.h"
+#include "swap/extent.h"
+#include "swap/io/device.h"
+#include "swap/io/engine.h"
+
+#define BLK 4096u
+#define MAX_QD 64u
+#define EMU_BYTES (256ull << 20) /* buffered area for parts 2 and 3 */
+
+struct io_opts {
+	const char *file;   /* backing file */
+	const char *json;   /* --json FILE, "-" for stdout */
+	uint64_t size;      /* bytes of the backing file used */
+	double runtime;     /* seconds per measurement */
+	unsigned int rounds; /* alternations of fio and the engine */
+	bool quick;         /* a few seconds in all */
+	bool check;         /* exit 1 when a target is missed */
+	bool keep;          /* keep the backing file */
+};
+
+/* One workload of part 1. */
+struct workload {
+	const char *name;   /* for the table and JSON */
+	const char *fio_rw; /* fio --rw= */
+	enum swap_io_op op; /* engine op */
+	bool random;        /* random offsets, else sequential */
+	uint64_t bs;        /* bytes per IO */
+	unsigned int qd;    /* queue depth */
+	double target;      /* engine / fio at least */
+	double fio[8];      /* per round: IOPS */
+	double eng[8];      /* per round: IOPS */
+};
+
+static struct workload workloads[] = {
+	{ .name = "randread-4k-qd32", .fio_rw = "randread",
+	  .op = SWAP_IO_READ, .random = true, .bs = 4096, .qd = 32,
+	  .target = 0.90 },
+	{ .name = "randwrite-4k-qd32", .fio_rw = "randwrite",
+	  .op = SWAP_IO_WRITE, .random = true, .bs = 4096, .qd = 32,
+	  .target = 0.90 },
+	{ .name = "read-1m-qd8", .fio_rw = "read", .op = SWAP_IO_READ,
+	  .bs = 1 << 20, .qd = 8, .target = 0.95 },
+	{ .name = "write-1m-qd8", .fio_rw = "write", .op = SWAP_IO_WRITE,
+	  .bs = 1 << 20, .qd = 8, .target = 0.95 },
+};
+
+#define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+
+/* A closed-loop load: qd requests, each resubmitted from its completion
+ * until the deadline. */
+struct load {
+	struct swap_io_area *a;
+	enum swap_io_op op;
+	bool random;
+	uint64_t bs;
+	uint64_t span;          /* bytes of the area used */
+	uint64_t deadline;      /* ns: no new IO after this */
+	_Atomic uint64_t next;  /* sequential cursor */
+	_Atomic uint64_t rng;   /* random state */
+	_Atomic uint64_t ops;   /* completed */
+	_Atomic uint64_t errors;
+	_Atomic uint64_t last_ns; /* last completion */
+	unsigned char *mem;     /* qd buffers of bs bytes */
+	pthread_mutex_t lock;   /* with idle: wait for the last completion */
+	pthread_cond_t idle;
+	unsigned int inflight;  /* under lock */
+};
+
+struct load_slot {
+	struct load *l;
+	unsigned int i; /* buffer index */
+};
+
+static uint64_t load_offset(struct load *l)
+{
+	uint64_t x, blocks = l->span / l->bs;
+
+	if (!l->random)
+		return (atomic_fetch_add(&l->next, 1) % blocks) * l->bs;
+	x = atomic_fetch_add(&l->rng, 0x9e3779b97f4a7c15ull);
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	return (x % blocks) * l->bs;
+}
+
+static void load_done(void *ctx, int64_t res);
+
+static int load_submit(struct load_slot *s)
+{
+	struct load *l = s->l;
+	unsigned char *buf = l->mem + (size_t)s->i * l->bs;
+	uint64_t off = load_offset(l);
+
+	if (l->op == SWAP_IO_READ)
+		return swap_io_read(l->a, off, buf, l->bs, load_done, s);
+	return swap_io_write(l->a, off, buf, l->bs, load_done, s);
+}
+
+static void load_done(void *ctx, int64_t res)
+{
+	struct load_slot *s = ctx;
+	struct load *l = s->l;
+	uint64_t now = bench_now_ns();
+
+	if (res < 0)
+		atomic_fetch_add(&l->errors, 1);
+	atomic_fetch_add(&l->ops, 1);
+	atomic_store(&l->last_ns, now);
+	if (now < l->deadline && !load_submit(s))
+		return;
+	pthread_mutex_lock(&l->lock);
+	if (!--l->inflight)
+		pthread_cond_signal(&l->idle);
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* Run a closed loop for @seconds; returns IOPS (negative errno on error). */
+static double load_run(struct swap_io_area *a, enum swap_io_op op,
+		       bool random, uint64_t bs, unsigned int qd,
+		       uint64_t span, double seconds, unsigned char *mem)
+{
+	struct load l = { .a = a, .op = op, .random = random, .bs = bs,
+			  .span = span, .mem = mem, .inflight = qd,
+			  .lock = PTHREAD_MUTEX_INITIALIZER,
+			  .idle = PTHREAD_COND_INITIALIZER };
+	struct load_slot slots[MAX_QD];
+	uint64_t start = bench_now_ns();
+
+	atomic_init(&l.rng, start);
+	l.deadline = start + (uint64_t)(seconds * 1e9);
+	swap_io_plug();
+	for (unsigned int i = 0; i < qd; i++) {
+		slots[i] = (struct load_slot){ &l, i };
+		if (load_submit(&slots[i]))
+			load_done(&slots[i], -EIO);
+	}
+	swap_io_unplug();
+	pthread_mutex_lock(&l.lock);
+	while (l.inflight)
+		pthread_cond_wait(&l.idle, &l.lock);
+	pthread_mutex_unlock(&l.lock);
+	if (atomic_load(&l.errors))
+		return -EIO;
+	return (double)atomic_load(&l.ops) * 1e9 /
+	       (double)(atomic_load(&l.last_ns) - start);
+}
+
+/* fio's IOPS for @w, or a negative value when fio failed. */
+static double fio_run(const struct io_opts *o, const struct workload *w)
+{
+	char cmd[1024], line[8192];
+	double iops = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "fio --name=bench --filename=%s --size=%llu --rw=%s --bs=%llu "
+		 "--iodepth=%u --ioengine=io_uring --direct=1 --norandommap "
+		 "--randrepeat=0 --time_based --runtime=%.1f "
+		 "--output-format=terse --terse-version=3 2>/dev/null",
+		 o->file, (unsigned long long)o->size, w->fio_rw,
+		 (unsigned long long)w->bs, w->qd, o->runtime);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		char *save = NULL, *tok = strtok_r(line, ";", &save);
+
+		if (!tok || strcmp(tok, "3"))
+			continue;
+		/* Field 8: read IOPS, field 49: write IOPS. */
+		for (int f = 1; tok; f++, tok = strtok_r(NULL, ";", &save))
+			if (f == (w->op == SWAP_IO_READ ? 8 : 49))
+				iops = atof(tok);
+	}
+	if (pclose(p))
+		return -1;
+	return iops;
+}
+
+/* Make sure @o->file holds @o->size bytes of written data (not holes,
+ * which read without touching the disk). */
+static int prepare_file(const struct io_opts *o)
+{
+	struct stat st;
+	unsigned char *buf;
+	int fd, rc = 0;
+
+	if (!stat(o->file, &st) && (uint64_t)st.st_size >= o->size &&
+	    (uint64_t)st.st_blocks * 512 >= o->size)
+		return 0;
+	fd = open(o->file, O_RDWR | O_CREAT | O_DIRECT, 0600);
+	if (fd < 0)
+		return -errno;
+	if (posix_memalign((void **)&buf, BLK, 1 << 20)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < 1 << 20; i++)
+		buf[i] = (unsigned char)(i * 131 + 7);
+	for (uint64_t off = 0; off < o->size && !rc; off += 1 << 20)
+		if (pwrite(fd, buf, 1 << 20, (off_t)off) != 1 << 20)
+			rc = -EIO;
+	if (!rc && fsync(fd))
+		rc = -errno;
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* An engine area covering the first @bytes of store @store. */
+static int bench_area(struct swap_io_engine *e, int store, uint64_t bytes,
+		      const char *name, struct swap_extent_map **map,
+		      struct swap_io_area **area)
+{
+	int rc = swap_extent_map_create(bytes / BLK, map);
+
+	if (!rc)
+		rc = swap_extent_add(*map, 0, bytes / BLK, store, 0);
+	if (!rc)
+		rc = swap_io_area_attach(e, *map, name, area);
+	return rc;
+}
+
+static double ratio_of(const struct workload *w, unsigned int rounds)
+{
+	double f[8], g[8], fm, em;
+
+	memcpy(f, w->fio, sizeof(f));
+	memcpy(g, w->eng, sizeof(g));
+	fm = bench_median(f, rounds);
+	em = bench_median(g, rounds);
+	return fm > 0 ? em / fm : 0;
+}
+
+/* Part 1. */
+static int run_versus_fio(const struct io_opts *o, struct swap_io_area *a,
+			  unsigned char *mem)
+{
+	for (unsigned int r = 0; r < o->rounds; r++) {
+		for (size_t i = 0; i < NR_WORKLOADS; i++) {
+			struct workload *w = &workloads[i];
+
+			/* Alternate who goes first: the disk under test
+			 * may have host-side bursts or caches. */
+			if ((r + i) % 2)
+				w->eng[r] = load_run(a, w->op, w->random, w->bs,
+						     w->qd, o->size, o->runtime,
+						     mem);
+			w->fio[r] = fio_run(o, w);
+			if (!((r + i) % 2))
+				w->eng[r] = load_run(a, w->op, w->random, w->bs,
+						     w->qd, o->size, o->runtime,
+						     mem);
+			if (w->fio[r] < 0 || w->eng[r] < 0) {
+				fprintf(stderr, "swapemu bench io: %s failed "
+					"(fio %.0f, engine %.0f)\n", w->name,
+					w->fio[r], w->eng[r]);
+				return -EIO;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Results of parts 2 and 3. */
+struct emu_result {
+	double hdd_seq_iops;      /* measured */
+	double hdd_rand_iops;     /* measured */
+	double hdd_promised;      /* model: seq / rand */
+	double lat_iops;          /* 100 us latency, qd 32 */
+	double lat_seconds;       /* run time of that measurement */
+};
+
+static int run_emulation(const struct io_opts *o, struct swap_io_area *a,
+			 unsigned char *mem, struct emu_result *res)
+{
+	struct swap_dev *d = swap_io_area_dev(a);
+	uint64_t span = swap_io_area_bytes(a);
+	double rt = o->runtime < 1 ? 1 : o->runtime;
+
+	/* Warm the page cache so real IO is not what is measured. */
+	if (load_run(a, SWAP_IO_READ, false, 1 << 20, 8, span, 0.5, mem) < 0)
+		return -EIO;
+	if (swap_dev_configure(d, "preset=hdd", NULL, 0))
+		return -EINVAL;
+	res->hdd_promised = swap_dev_expected_iops(d, SWAP_IO_READ, BLK, true, 1) /
+			    swap_dev_expected_iops(d, SWAP_IO_READ, BLK, false, 1);
+	res->hdd_seq_iops = load_run(a, SWAP_IO_READ, false, BLK, 1, span, rt, mem);
+	res->hdd_rand_iops = load_run(a, SWAP_IO_READ, true, BLK, 1, span,
+				      2 * rt, mem);
+	if (swap_dev_configure(d, "preset=none read_lat_us=100", NULL, 0))
+		return -EINVAL;
+	res->lat_seconds = rt;
+	res->lat_iops = load_run(a, SWAP_IO_READ, true, BLK, 32, span, rt, mem);
+	swap_dev_configure(d, "preset=none", NULL, 0);
+	if (res->hdd_seq_iops < 0 || res->hdd_rand_iops <= 0 || res->lat_iops < 0)
+		return -EIO;
+	return 0;
+}
+
+static bool print_results(FILE *f, const struct io_opts *o,
+			  const struct emu_result *r, bool json)
+{
+	bool ok = true, pass;
+	double factor = r->hdd_seq_iops / r->hdd_rand_iops;
+
+	if (json)
+		fprintf(f, "{\"suite\":\"io\",\"quick\":%s,\"file\":\"%s\","
+			"\"size\":%llu,\"runtime_s\":%.2f,\"rounds\":%u,"
+			"\"workloads\":[", o->quick ? "true" : "false", o->file,
+			(unsigned long long)o->size, o->runtime, o->rounds);
+	else
+		fprintf(f, "%-20s %12s %12s %8s %8s %s\n", "workload",
+			"fio IOPS", "engine IOPS", "ratio", "target", "");
+	for (size_t i = 0; i < NR_WORKLOADS; i++) {
+		struct workload *w = &workloads[i];
+		double fv[8], ev[8], ratio = ratio_of(w, o->rounds);
+
+		memcpy(fv, w->fio, sizeof(fv));
+		memcpy(ev, w->eng, sizeof(ev));
+		pass = ratio >= w->target;
+		ok &= pass;
+		if (json)
+			fprintf(f, "%s{\"name\":\"%s\",\"bs\":%llu,\"qd\":%u,"
+				"\"fio_iops\":%.0f,\"engine_iops\":%.0f,"
+				"\"fio_mib_s\":%.1f,\"engine_mib_s\":%.1f,"
+				"\"ratio\":%.3f,\"target\":%.2f,\"pass\":%s}",
+				i ? "," : "", w->name, (unsigned long long)w->bs,
+				w->qd, bench_median(fv, o->rounds),
+				bench_median(ev, o->rounds),
+				bench_median(fv, o->rounds) * w->bs / 1048576.0,
+				bench_median(ev, o->rounds) * w->bs / 1048576.0,
+				ratio, w->target, pass ? "true" : "false");
+		else
+			fprintf(f, "%-20s %12.0f %12.0f %8.3f %8.2f %s\n",
+				w->name, bench_median(fv, o->rounds),
+				bench_median(ev, o->rounds), ratio, w->target,
+				pass ? "ok" : "MISSED");
+	}
+	pass = factor >= 0.75 * r->hdd_promised &&
+	       factor <= 1.33 * r->hdd_promised;
+	ok &= pass;
+	if (json)
+		fprintf(f, "],\"hdd\":{\"seq_iops\":%.0f,\"rand_iops\":%.1f,"
+			"\"factor\":%.1f,\"promised\":%.1f,\"pass\":%s}",
+			r->hdd_seq_iops, r->hdd_rand_iops, factor,
+			r->hdd_promised, pass ? "true" : "false");
+	else
+		fprintf(f, "\nhdd preset, 4 KiB reads at qd 1: sequential %.0f "
+			"IOPS, random %.1f IOPS: factor %.1f (model %.1f) %s\n",
+			r->hdd_seq_iops, r->hdd_rand_iops, factor,
+			r->hdd_promised, pass ? "ok" : "MISSED");
+	pass = r->lat_iops >= 250000;
+	ok &= pass;
+	if (json)
+		fprintf(f, ",\"latency\":{\"read_lat_us\":100,\"qd\":32,"
+			"\"iops\":%.0f,\"bound\":320000,\"target\":250000,"
+			"\"pass\":%s},\"pass\":%s}\n", r->lat_iops,
+			pass ? "true" : "false", ok ? "true" : "false");
+	else
+		fprintf(f, "read_lat_us=100 at qd 32: %.0f emulated IOPS "
+			"(bound 320000, target 250000) %s\n", r->lat_iops,
+			pass ? "ok" : "MISSED");
+	return ok;
+}
+
+static int parse_opts(int argc, char **argv, struct io_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "size", required_argument, NULL, 's' },
+		{ "runtime", required_argument, NULL, 't' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': o->quick = true; o->size = 256ull << 20;
+			  o->runtime = 0.5; o->rounds = 1; break;
+		case 'j': o->json = optarg; break;
+		case 'f': o->file = optarg; break;
+		case 's': if (command_parse_size(optarg, &o->size)) return -EINVAL;
+			  break;
+		case 't': o->runtime = atof(optarg); break;
+		case 'r': o->rounds = (unsigned int)atoi(optarg); break;
+		case 'c': o->check = true; break;
+		case 'k': o->keep = true; break;
+		default: return -EINVAL;
+		}
+	}
+	if (o->size < EMU_BYTES || o->size % (1 << 20) || o->runtime <= 0 ||
+	    o->rounds < 1 || o->rounds > 8)
+		return -EINVAL;
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: swapemu bench io [--quick] [--json FILE] [--file PATH]\n"
+		"       [--size SIZE] [--runtime SEC] [--rounds N] [--check] [--keep]\n");
+}
+
+static int write_json(const struct io_opts *o, const struct emu_result *r)
+{
+	FILE *f;
+
+	if (!o->json)
+		return 0;
+	f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
+	if (!f)
+		return -errno;
+	print_results(f, o, r, true);
+	if (f != stdout && fclose(f))
+		return -errno;
+	return 0;
+}
+
+/* Set up the engine and both areas, run the parts, tear down. */
+static int bench_io(const struct io_opts *o, struct emu_result *r)
+{
+	struct swap_extent_map *map = NULL, *emap = NULL;
+	struct swap_io_area *a = NULL, *ea = NULL;
+	struct swap_io_engine *e = NULL;
+	unsigned char *mem = NULL;
+	int rc, s, bs;
+
+	rc = swap_io_engine_create(NULL, &e);
+	if (rc)
+		return rc;
+	s = swap_io_add_store(e, o->file, 0);
+	bs = swap_io_add_store(e, o->file, SWAP_IO_STORE_BUFFERED);
+	rc = s < 0 ? s : bs < 0 ? bs : 0;
+	if (!rc)
+		rc = posix_memalign((void **)&mem, BLK, MAX_QD << 20) ? -ENOMEM : 0;
+	if (!rc)
+		rc = swap_io_register_buffer(e, mem, MAX_QD << 20);
+	if (!rc)
+		rc = bench_area(e, s, o->size, "bench", &map, &a);
+	if (!rc)
+		rc = bench_area(e, bs, EMU_BYTES, "emulated", &emap, &ea);
+	if (!rc)
+		rc = run_versus_fio(o, a, mem);
+	if (!rc)
+		rc = run_emulation(o, ea, mem, r);
+	swap_io_area_detach(a);
+	swap_io_area_detach(ea);
+	if (mem)
+		swap_io_unregister_buffer(e, mem);
+	swap_io_engine_destroy(e);
+	swap_extent_map_destroy(map);
+	swap_extent_map_destroy(emap);
+	free(mem);
+	return rc;
+}
+
+int bench_io_main(int argc, char **argv)
+{
+	struct io_opts o = { .file = "/tmp/swapemu-bench-io.dat",
+			     .size = 1ull << 30, .runtime = 5, .rounds = 3 };
+	struct emu_result r = { 0 };
+	bool ok;
+	int rc;
+
+	if (parse_opts(argc, argv, &o)) {
+		usage();
+		return 2;
+	}
+	if (system("fio --version >/dev/null 2>&1"))
+		return command_fail("bench io", -ENOENT, "fio is needed");
+	rc = prepare_file(&o);
+	if (rc)
+		return command_fail("bench io", rc, "preparing %s", o.file);
+	rc = bench_io(&o, &r);
+	if (!rc) {
+		ok = print_results(stdout, &o, &r, false);
+		rc = write_json(&o, &r);
+	}
+	if (!o.keep)
+		unlink(o.file);
+	if (rc)
+		return command_fail("bench io", rc, "running the benchmark");
+	return o.check && !ok ? 1 : 0;
+}

@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ring threads: each owns one io_uring and everything queued on it.  The
+ * loop takes new requests from the lock-free inbox, starts them (device
+ * model, timers, pieces), submits, sleeps in io_uring_enter() until a CQE,
+ * a wakeup or the next emulated completion, then completes what is done.
+ */
+#include <errno.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "swap/io/io_i.h"
+#include "swap/io/stat.h"
+
+#define REAP_BATCH 64
+#define RING_MAX_LAG_NS 200000ull /* a lag beyond this is not learned */
+
+static __thread struct io_ring *tls_ring;
+
+struct io_ring *io_ring_current(void)
+{
+	return tls_ring;
+}
+
+void io_ring_push(struct io_ring *r, struct io_req *first,
+		  struct io_req *last)
+{
+	struct io_req *old = atomic_load_explicit(&r->inbox,
+						  memory_order_relaxed);
+
+	do {
+		last->next = old;
+	} while (!atomic_compare_exchange_weak(&r->inbox, &old, first));
+	/* Pairs with the thread's sleeping store and inbox re-check. */
+	if (atomic_load(&r->sleeping) && atomic_exchange(&r->sleeping, false))
+		eventfd_write(r->efd, 1);
+}
+
+/* Move the inbox (a LIFO stack) to the end of pending in FIFO order. */
+static void ring_take_inbox(struct io_ring *r)
+{
+	struct io_req *req = atomic_exchange(&r->inbox, NULL), *fifo = NULL;
+	struct io_req *next, *tail;
+
+	if (!req)
+		return;
+	tail = req;
+	for (; req; req = next) {
+		next = req->next;
+		req->next = fifo;
+		fifo = req;
+	}
+	*r->pending_tail = fifo;
+	r->pending_tail = &tail->next;
+}
+
+static void ring_arm_wake(struct io_ring *r)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+	if (!sqe) {
+		io_uring_submit(&r->ring);
+		sqe = io_uring_get_sqe(&r->ring);
+	}
+	io_uring_prep_read(sqe, r->efd, &r->efd_value, sizeof(r->efd_value),
+			   0);
+	io_uring_sqe_set_data64(sqe, RING_TAG_WAKE);
+}
+
+static void ring_stall(struct io_ring *r, struct io_req *req)
+{
+	if (req->stalled)
+		return;
+	req->stalled = true;
+	req->next = NULL;
+	*r->stalled_tail = req;
+	r->stalled_tail = &req->next;
+}
+
+/* Flip the planned bit of a read that the model corrupts. */
+static void ring_corrupt(struct io_req *req)
+{
+	uint64_t at = req->plan.corrupt_byte;
+
+	for (int i = 0; i < req->iovcnt; i++) {
+		if (at < req->iov[i].iov_len) {
+			((unsigned char *)req->iov[i].iov_base)[at] ^=
+				(unsigned char)(1u << req->plan.corrupt_bit);
+			return;
+		}
+		at -= req->iov[i].iov_len;
+	}
+}
+
+static void ring_complete(struct io_ring *r, struct io_req *req)
+{
+	struct swap_io_area *a = req->area;
+	int64_t res = req->error ? req->error : (int64_t)req->len;
+	uint64_t now = io_now_ns();
+
+	if (res > 0 && req->op == SWAP_IO_READ && req->plan.corrupt)
+		ring_corrupt(req);
+	swap_stat_done(a->stat, req->op, res, now - req->submit_ns,
+		       req->due_ns ? req->due_ns - req->arrive_ns : 0,
+		       req->backing_start_ns ?
+			       req->backing_end_ns - req->backing_start_ns : 0);
+	req->done(req->ctx, res);
+	io_area_put(a);
+	io_req_free(r, req);
+}
+
+/* Complete @req if nothing of it is outstanding. */
+static void ring_try_complete(struct io_ring *r, struct io_req *req)
+{
+	if (req->busy || req->timer || req->stalled)
+		return;
+	if (!req->error && req->issued < req->len)
+		return;
+	ring_complete(r, req);
+}
+
+void io_ring_start_req(struct io_ring *r, struct io_req *req)
+{
+	struct swap_io_area *a = req->area;
+
+	req->arrive_ns = io_now_ns();
+	if (swap_dev_active(a->dev)) {
+		swap_dev_plan(a->dev, req->op, req->off / SWAP_IO_BLOCK,
+			      req->len / SWAP_IO_BLOCK, req->arrive_ns,
+			      &req->plan);
+		req->error = req->plan.error;
+		req->due_ns = req->plan.done_ns;
+		if (req->due_ns && io_timer_add(r, req))
+			req->due_ns = 0; /* no memory for the heap: no delay */
+	}
+	if (!req->error && !io_piece_issue(r, req))
+		ring_stall(r, req);
+	ring_try_complete(r, req);
+}
+
+/* Run a control message or start an IO request. */
+static void ring_start(struct io_ring *r, struct io_req *req)
+{
+	int rc;
+
+	if (!req->ctl) {
+		io_ring_start_req(r, req);
+		return;
+	}
+	rc = req->ctl(r, req->ctl_arg);
+	if (req->done)
+		req->done(req->ctx, rc);
+	io_req_free(r, req);
+}
+
+static bool ring_room(const struct io_ring *r)
+{
+	return r->sqe_inflight < r->cq_entries;
+}
+
+static void ring_run_pending(struct io_ring *r)
+{
+	struct io_req *req;
+
+	while ((req = r->pending) && ring_room(r)) {
+		r->pending = req->next;
+		if (!r->pending)
+			r->pending_tail = &r->pending;
+		ring_start(r, req);
+	}
+}
+
+/* Retry requests that waited for SQE space, in order. */
+static void ring_run_stalled(struct io_ring *r)
+{
+	struct io_req *req;
+	bool ok;
+
+	while ((req = r->stalled) && ring_room(r)) {
+		ok = true;
+		for (int i = 0; i < REQ_PIECES && ok; i++)
+			if (req->piece[i].retry)
+				ok = io_piece_resubmit(r, &req->piece[i]);
+		if (ok)
+			ok = io_piece_issue(r, req);
+		if (!ok)
+			return;
+		r->stalled = req->next;
+		if (!r->stalled)
+			r->stalled_tail = &r->stalled;
+		req->stalled = false;
+		ring_try_complete(r, req);
+	}
+}
+
+/*
+ * Complete the requests whose emulated time has come.  Wakeups from a timed
+ * sleep arrive late by a few microseconds (more in a virtual machine); the
+ * sleep is cut short by the learned lag, and what falls due within a
+ * quarter of it is completed now, so emulated latencies land on target on
+ * average instead of always late.
+ */
+static void ring_run_timers(struct io_ring *r)
+{
+	struct io_req *req;
+	uint64_t now;
+
+	if (!r->heap_nr)
+		return;
+	now = io_now_ns() + r->wake_lag_ns / 4;
+	while ((req = io_timer_pop(r, now)))
+		ring_try_complete(r, req);
+}
+
+/* Learn the lag of a timed wakeup that was due at @due_ns. */
+static void ring_learn_lag(struct io_ring *r, uint64_t due_ns)
+{
+	uint64_t now = io_now_ns(), lag = now > due_ns ? now - due_ns : 0;
+
+	if (lag > RING_MAX_LAG_NS)
+		lag = RING_MAX_LAG_NS;
+	/* An EWMA with weight 1/8 on the new sample. */
+	r->wake_lag_ns = (7 * r->wake_lag_ns + lag) / 8;
+}
+
+/* The result of a finished piece; the piece is then free. */
+static void ring_piece_finish(struct io_ring *r, struct io_piece *p, int res)
+{
+	struct io_req *req = p->req;
+
+	p->busy = false;
+	req->busy--;
+	if (res < 0 && !req->error)
+		req->error = res;
+	if (!req->busy)
+		req->backing_end_ns = io_now_ns();
+	if (!req->error && req->issued < req->len && !io_piece_issue(r, req))
+		ring_stall(r, req);
+	ring_try_complete(r, req);
+}
+
+void io_ring_piece_done(struct io_ring *r, struct io_piece *p, int res)
+{
+	const struct io_store *s = io_store_get(r->e, p->store);
+	struct io_req *req = p->req;
+
+	if (res == -EAGAIN || res == -EINTR)
+		goto retry;
+	if (req->op == SWAP_IO_DISCARD && s->blockdev && !p->fallback &&
+	    (res == -EINVAL || res == -EOPNOTSUPP))
+		res = io_piece_blkdiscard(r, p);
+	if (res < 0 || req->op == SWAP_IO_DISCARD)
+		goto finish;
+	if (res == 0) {
+		res = -EIO; /* the store ends inside the extent */
+		goto finish;
+	}
+	if (!io_piece_advance(p, (uint64_t)res))
+		goto retry;
+finish:
+	ring_piece_finish(r, p, res < 0 ? res : 0);
+	return;
+retry:
+	if (!io_piece_resubmit(r, p))
+		ring_stall(r, req);
+}
+
+static void ring_cqe(struct io_ring *r, const struct io_uring_cqe *cqe)
+{
+	uint64_t ud = io_uring_cqe_get_data64(cqe);
+
+	if (ud == LIBURING_UDATA_TIMEOUT)
+		return;
+	if (ud == RING_TAG_WAKE) {
+		ring_arm_wake(r);
+		return;
+	}
+	r->sqe_inflight--;
+	io_ring_piece_done(r, (struct io_piece *)(uintptr_t)ud, cqe->res);
+}
+
+static void ring_reap(struct io_ring *r)
+{
+	struct io_uring_cqe *cqes[REAP_BATCH];
+	unsigned int n;
+
+	do {
+		n = io_uring_peek_batch_cqe(&r->ring, cqes, REAP_BATCH);
+		for (unsigned int i = 0; i < n; i++)
+			ring_cqe(r, cqes[i]);
+		io_uring_cq_advance(&r->ring, n);
+	} while (n == REAP_BATCH);
+}
+
+/* Anything to do without waiting? */
+static bool ring_busy(struct io_ring *r)
+{
+	return (ring_room(r) && (r->pending || r->stalled)) ||
+	       io_uring_cq_ready(&r->ring) ||
+	       io_timer_next(r) <= io_now_ns();
+}
+
+static bool ring_idle(const struct io_ring *r)
+{
+	return !r->pending && !r->stalled && !r->heap_nr &&
+	       !r->sqe_inflight && !atomic_load(&r->inbox);
+}
+
+/* Submit, and sleep until a CQE, a wakeup or the next timer. */
+static void ring_enter(struct io_ring *r)
+{
+	struct __kernel_timespec ts;
+	struct io_uring_cqe *cqe;
+	uint64_t next, now, wake;
+
+	if (ring_busy(r) || (r->stop && ring_idle(r))) {
+		io_uring_submit_and_get_events(&r->ring);
+		return;
+	}
+	atomic_store(&r->sleeping, true);
+	if (atomic_load(&r->inbox)) {
+		atomic_store(&r->sleeping, false);
+		io_uring_submit_and_get_events(&r->ring);
+		return;
+	}
+	next = io_timer_next(r);
+	if (next == UINT64_MAX) {
+		io_uring_submit_and_wait(&r->ring, 1);
+	} else {
+		now = io_now_ns();
+		wake = next > now + r->wake_lag_ns ? next - r->wake_lag_ns : now;
+		ts.tv_sec = (long long)((wake - now) / 1000000000ull);
+		ts.tv_nsec = (long long)((wake - now) % 1000000000ull);
+		if (io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts,
+						     NULL) == -ETIME)
+			ring_learn_lag(r, wake + r->wake_lag_ns);
+	}
+	atomic_store(&r->sleeping, false);
+}
+
+/* Create the ring in its own thread (SINGLE_ISSUER wants that). */
+static int ring_setup(struct io_ring *r)
+{
+	const struct swap_io_config *cfg = &r->e->cfg;
+	struct io_uring_params p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_CQSIZE;
+	p.cq_entries = cfg->ring_entries * RING_CQ_FACTOR;
+	if (!cfg->no_defer_taskrun)
+		p.flags |= IORING_SETUP_SINGLE_ISSUER |
+			   IORING_SETUP_DEFER_TASKRUN;
+	rc = io_uring_queue_init_params(cfg->ring_entries, &r->ring, &p);
+	if (rc == -EINVAL && !cfg->no_defer_taskrun) {
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_CQSIZE;
+		p.cq_entries = cfg->ring_entries * RING_CQ_FACTOR;
+		rc = io_uring_queue_init_params(cfg->ring_entries, &r->ring,
+						&p);
+	}
+	if (rc)
+		return rc;
+	r->cq_entries = p.cq_entries;
+	r->fixed_files = !cfg->no_fixed_files &&
+		!io_uring_register_files_sparse(&r->ring,
+						2 * SWAP_IO_MAX_STORES);
+	r->fixed_bufs = !io_uring_register_buffers_sparse(&r->ring,
+							  SWAP_IO_MAX_BUFFERS);
+	io_uring_register_ring_fd(&r->ring);
+	ring_arm_wake(r);
+	io_uring_submit(&r->ring);
+	return 0;
+}
+
+struct ring_boot {
+	struct io_ring *r; /* the ring to run */
+	sem_t ready;       /* posted once setup_rc is known */
+};
+
+static void *ring_main(void *arg)
+{
+	struct ring_boot *boot = arg;
+	struct io_ring *r = boot->r;
+	char name[16];
+
+	snprintf(name, sizeof(name), "swapemu-io%u", r->index);
+	pthread_setname_np(pthread_self(), name);
+	prctl(PR_SET_TIMERSLACK, 1UL); /* emulated delays are short */
+	r->setup_rc = ring_setup(r);
+	sem_post(&boot->ready);
+	if (r->setup_rc)
+		return NULL;
+	tls_ring = r;
+	while (!r->stop || !ring_idle(r)) {
+		ring_take_inbox(r);
+		ring_run_stalled(r);
+		ring_run_pending(r);
+		ring_run_timers(r);
+		ring_enter(r);
+		ring_reap(r);
+	}
+	tls_ring = NULL;
+	io_req_ring_drain(r);
+	io_uring_queue_exit(&r->ring);
+	return NULL;
+}
+
+int io_ring_start(struct io_ring *r)
+{
+	struct ring_boot boot = { .r = r };
+	int rc;
+
+	r->pending_tail = &r->pending;
+	r->stalled_tail = &r->stalled;
+	r->efd = eventfd(0, EFD_CLOEXEC);
+	if (r->efd < 0)
+		return -errno;
+	sem_init(&boot.ready, 0, 0);
+	rc = -pthread_create(&r->thread, NULL, ring_main, &boot);
+	if (!rc) {
+		sem_wait(&boot.ready);
+		rc = r->setup_rc;
+		if (rc)
+			pthread_join(r->thread, NULL);
+	}
+	sem_destroy(&boot.ready);
+	if (rc) {
+		close(r->efd);
+		r->efd = -1;
+	}
+	return rc;
+}
+
+static int ring_ctl_stop(struct io_ring *r, void *arg)
+{
+	r->stop = true;
+	return 0;
+}
+
+void io_ring_stop(struct io_ring *r)
+{
+	struct io_req *req;
+
+	if (r->efd < 0)
+		return;
+	/* The stop message is the last request: the thread drains first. */
+	req = io_req_alloc(r->e);
+	if (req) {
+		req->ctl = ring_ctl_stop;
+		req->done = NULL;
+		io_ring_push(r, req, req);
+	} else {
+		r->stop = true; /* best effort: nothing else is queued */
+		eventfd_write(r->efd, 1);
+	}
+	pthread_join(r->thread, NULL);
+	free(r->heap);
+	close(r->efd);
+	r->efd = -1;
+}

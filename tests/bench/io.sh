@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `swapemu bench io --quick`: the IO engine against fio and the device
+# model's promises, in a few seconds.  Checks that the run completes and
+# that its JSON has every figure; the ratios themselves are recorded in
+# docs/BENCHMARKS.md from full runs (a quick run on a shared machine is too
+# noisy to hold them to their targets).
+set -euo pipefail
+: "${SWAPEMU:?path of the swapemu binary}"
+command -v fio >/dev/null || { echo "fio not installed: skipped"; exit 77; }
+command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/swapemu-bench-io.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+
+"$SWAPEMU" bench io --quick --file "$dir/backing" --json "$dir/io.json"
+
+jq -e '
+	.suite == "io" and .quick == true and
+	(.workloads | length) == 4 and
+	all(.workloads[]; .fio_iops > 0 and .engine_iops > 0 and
+	    .ratio > 0 and (.pass | type) == "boolean") and
+	([.workloads[].name] == ["randread-4k-qd32", "randwrite-4k-qd32",
+				 "read-1m-qd8", "write-1m-qd8"]) and
+	.hdd.seq_iops > 0 and .hdd.rand_iops > 0 and
+	.hdd.factor > 10 and .hdd.promised > 10 and
+	.latency.iops > 0 and .latency.target == 250000 and
+	(.pass | type) == "boolean"
+' "$dir/io.json" >/dev/null
+echo "bench io: JSON ok"
