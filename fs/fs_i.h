@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to fs/: the mounted file system, its areas, open handles and IO
+ * requests.  Nothing outside fs/ includes this header.
+ *
+ * Inode numbers are computed, not allocated: the root, the control
+ * directory and its swaps file have fixed numbers; an area with id N owns
+ * the FS_INO_PER_AREA numbers from FS_INO_AREA_BASE + N * FS_INO_PER_AREA
+ * (its file, its control directory and the files in it).  Ids are never
+ * reused within a mount, so a stale inode of a removed area finds nothing.
+ *
+ * Lock order: fs.lock, then area.rmw_lock, then pool.lock.  The engine's
+ * completion callbacks take only area.rmw_lock and pool.lock.
+ */
+#ifndef SWAPEMU_FS_FS_I_H
+#define SWAPEMU_FS_FS_I_H
+
+#define FUSE_USE_VERSION 35
+
+#include <fuse_lowlevel.h>
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "fs/fs.h"
+#include "swap/area.h"
+#include "swap/extent.h"
+#include "swap/header.h"
+#include "swap/io/engine.h"
+
+#define FS_MAX_AREAS 32u
+#define FS_INO_ROOT FUSE_ROOT_ID
+#define FS_INO_CTL 2u	/* .swapemu/ */
+#define FS_INO_SWAPS 3u /* .swapemu/swaps */
+#define FS_INO_AREA_BASE 16u
+#define FS_INO_PER_AREA 8u
+#define FS_CTL_NAME ".swapemu"
+
+/* Which object of an area an inode names. */
+enum fs_node {
+	FS_NODE_FILE = 0, /* the area itself */
+	FS_NODE_DIR,	  /* .swapemu/<area>/ */
+	FS_NODE_STAT,	  /* .swapemu/<area>/stat */
+	FS_NODE_SLOTMAP,  /* .swapemu/<area>/slotmap */
+	FS_NODE_TRACE,	  /* .swapemu/<area>/trace */
+	FS_NODE_DEVICE,	  /* .swapemu/<area>/device */
+	FS_NODE_PRIORITY, /* .swapemu/<area>/priority */
+	FS_NODE_NR,
+};
+
+/* RMW stripes: blocks are grouped FS_STRIPE_BLOCKS at a time, modulo 64. */
+#define FS_STRIPE_BLOCKS 16u
+#define FS_NR_STRIPES 64u
+
+/* One swap area as a file. */
+struct fs_area {
+	struct fs *fs;	  /* the mount it belongs to */
+	uint64_t id;	  /* inode group, unique within the mount */
+	atomic_uint refs; /* table reference + one per open handle */
+	/*
+	 * fs.lock guards name, meta, unlinked and the sized objects' creation
+	 * and destruction (sa, map, io, store stay set once sized until the
+	 * last reference is dropped).
+	 */
+	char name[FS_NAME_MAX + 1]; /* file name at the root of the mount */
+	struct fs_meta meta;	    /* size, priority, mode, owner, model */
+	bool unlinked;		  /* removed: backing files go with last ref */
+	struct timespec mtime;	  /* last data or metadata change */
+	unsigned int nr_files;	  /* backing files: 1 unless declared, <= 8 */
+	int fds[FS_MAX_FILES];	  /* our descriptors; fds[0] holds slot 0 */
+	int stores[FS_MAX_FILES]; /* engine store per file, -1 unsized */
+	struct swap_area *sa;	  /* swap_map mirror, NULL until sized */
+	struct swap_extent_map *map; /* slots -> backing file, one extent */
+	struct swap_io_area *io;     /* engine side: model, counters, trace */
+	uint8_t uuid[SWAP_HEADER_UUID_LEN]; /* UUID of the last header seen */
+	/*
+	 * rmw_lock guards rmw_busy: the stripes held by writes in flight.  A
+	 * write waits on rmw_cond until its stripes are free, takes them all
+	 * at once (no order, no deadlock) and the completion gives them back.
+	 */
+	pthread_mutex_t rmw_lock;
+	pthread_cond_t rmw_cond; /* signalled when stripes are released */
+	uint64_t rmw_busy;	 /* bit per stripe held */
+};
+
+/*
+ * One read or write in flight, with its preallocated aligned buffers.  The
+ * engine IO covers whole blocks [off, off + len); the user's bytes are
+ * [head, head + size) of buf.  A write that does not cover its first or
+ * last block reads those blocks into edge[] first (read-modify-write).
+ */
+struct fs_io {
+	struct fs_io *next;   /* free list link (pool.lock) */
+	fuse_req_t req;	      /* request to answer */
+	struct fs_area *area; /* the handle's area: outlives the request */
+	uint64_t off;	      /* aligned byte offset of the engine IO */
+	size_t len;	      /* aligned length of the engine IO */
+	size_t head;	      /* offset of the user's bytes in buf */
+	size_t size;	      /* the user's byte count */
+	uint64_t stripes;     /* RMW stripes held, 0 for reads */
+	atomic_int pending;   /* edge reads not yet completed */
+	atomic_int error;     /* first -errno of an edge read, 0 */
+	void *buf;	      /* aligned, buf_len bytes */
+	size_t buf_len;	      /* capacity of buf */
+	void *edge;	      /* aligned, 2 blocks: first and last block */
+	bool pooled;	      /* from the pool, else malloc'ed */
+};
+
+/* Free list of fs_io with their buffers. */
+struct fs_pool {
+	pthread_mutex_t lock; /* guards free and nr_free */
+	pthread_cond_t cond;  /* signalled when one is put back */
+	struct fs_io *free;   /* available entries */
+	unsigned int nr_free; /* entries on the free list */
+	struct fs_io *all;    /* the array allocated at setup */
+	void *mem;	      /* the buffers, one locked region */
+	unsigned int nr;      /* entries allocated */
+	size_t buf_len;	      /* bytes per buffer */
+};
+
+/* The mounted file system. */
+struct fs {
+	char *backing;		       /* backing directory path */
+	int dirfd;		       /* open backing directory */
+	struct swap_io_engine *engine; /* does all area IO */
+	struct fs_pool pool;	       /* IO requests and buffers */
+	size_t align;		       /* buffer alignment for the engine */
+	/* Guards areas[], next_id and every area's fs.lock fields. */
+	pthread_mutex_t lock;
+	struct fs_area *areas[FS_MAX_AREAS]; /* live areas, NULL holes */
+	atomic_uint nr_alive;		     /* area objects not yet freed */
+	uint64_t next_id;		     /* id of the next area */
+	struct timespec started; /* mount time: times of the fixed inodes */
+	uid_t uid;		 /* owner of the root and control tree */
+	gid_t gid;		 /* its group */
+};
+
+/* An open file: an area, or the content of a control file. */
+struct fs_handle {
+	struct fs_area *area; /* referenced; NULL for .swapemu/swaps */
+	enum fs_node node;    /* what was opened */
+	char *data;	      /* control file content built at open */
+	size_t len;	      /* bytes of data */
+};
+
+/* A function ending in _locked checks that its caller holds fs.lock. */
+#define fs_assert_locked(fs) assert(pthread_mutex_trylock(&(fs)->lock) == EBUSY)
+
+/* ---- areas (fs/area.c) ---- */
+/* fdatasync every backing file of @a.  0 or -errno. */
+int fs_area_sync(struct fs_area *a);
+int fs_area_create_locked(struct fs *fs, const char *name,
+			  const struct fs_meta *m, struct fs_area **out);
+int fs_area_load(struct fs *fs, const char *name);
+int fs_area_resize_locked(struct fs_area *a, uint64_t size);
+void fs_area_get(struct fs_area *a);
+void fs_area_put(struct fs_area *a);
+int fs_area_save_locked(struct fs_area *a);
+struct fs_area *fs_area_find_locked(struct fs *fs, const char *name);
+struct fs_area *fs_area_by_ino(struct fs *fs, fuse_ino_t ino,
+			       enum fs_node *node);
+int fs_area_unlink_locked(struct fs_area *a);
+int fs_area_rename_locked(struct fs_area *a, const char *name);
+int fs_areas_load_all(struct fs *fs);
+unsigned int fs_areas_destroy_all(struct fs *fs);
+uint64_t fs_area_size(const struct fs_area *a);
+void fs_area_header_written(struct fs_area *a, const void *page);
+void fs_area_mirror_write(struct fs_area *a, uint64_t off, uint64_t len);
+int fs_area_set_model_locked(struct fs_area *a, const char *text, char *err,
+			     size_t errlen);
+int fs_area_declare(struct fs *fs, const struct fs_spec *sp);
+/* Start a new IO trace (on) or stop recording (off); area sized. */
+void fs_area_trace_enable(struct fs_area *a, bool on);
+
+static inline fuse_ino_t fs_area_ino(const struct fs_area *a, enum fs_node n)
+{
+	return FS_INO_AREA_BASE + a->id * FS_INO_PER_AREA + n;
+}
+
+/* ---- IO (fs/io.c) ---- */
+int fs_pool_init(struct fs_pool *p, unsigned int nr, size_t buf_len,
+		 size_t align);
+void fs_pool_fini(struct fs_pool *p);
+int fs_io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off);
+int fs_io_write(fuse_req_t req, struct fs_area *a, const char *data,
+		size_t size, off_t off);
+int fs_io_punch(struct fs_area *a, uint64_t off, uint64_t len);
+
+/* ---- control tree (fs/ctl.c) ---- */
+int fs_ctl_build(struct fs *fs, struct fs_area *a, enum fs_node node,
+		 char **data, size_t *len);
+int fs_ctl_write(struct fs_area *a, enum fs_node node, const char *buf,
+		 size_t size);
+const char *fs_ctl_node_name(enum fs_node node);
+int fs_ctl_node_parse(const char *name, enum fs_node *node);
+
+/* ---- operations (fs/ops.c) ---- */
+/* A session serving @fs with the handlers of fs/ops.c; NULL on error. */
+struct fuse_session *fs_session_new(struct fuse_args *args, struct fs *fs);
+
+#endif

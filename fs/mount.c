@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `swapemu mount`: option parsing, the engine, the areas of the backing
+ * directory, and the multithreaded session loop.
+ *
+ * The daemon serves IO the kernel may need to free memory, so once
+ * mounted (and daemonized: mlock does not survive fork) it locks all of
+ * its memory and marks itself an IO flusher before it starts any thread,
+ * so every ring and worker thread inherits PF_MEMALLOC_NOIO.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs/fs_i.h"
+
+#ifndef PR_SET_IO_FLUSHER
+#define PR_SET_IO_FLUSHER 57
+#endif
+
+#define FS_POOL_NR 32u		  /* requests in flight at most */
+#define FS_MAX_IO (1024u * 1024u) /* max_write and largest read */
+
+/* Options of our own, parsed with fuse_opt before libfuse sees the rest. */
+struct fs_mount_opts {
+	char *backing; /* --backing DIR */
+	int show_help; /* -h / --help */
+	struct fs_spec
+		areas[FS_MAX_AREAS]; /* --area specs */
+	unsigned int nr_areas;	     /* entries of areas[] used */
+};
+
+/* fuse_opt keys handed to fs_mount_opt_proc. */
+enum { FS_KEY_AREA = 1 };
+
+#define FS_OPT(t, p)                                    \
+	{                                               \
+		t, offsetof(struct fs_mount_opts, p), 1 \
+	}
+
+static const struct fuse_opt fs_mount_optspec[] = {
+	{"--backing %s", offsetof(struct fs_mount_opts, backing), 0},
+	{"--backing=%s", offsetof(struct fs_mount_opts, backing), 0},
+	FUSE_OPT_KEY("--area ", FS_KEY_AREA),
+	FUSE_OPT_KEY("--area=", FS_KEY_AREA),
+	FS_OPT("-h", show_help),
+	FS_OPT("--help", show_help),
+	FUSE_OPT_END};
+
+/* --area: parse the spec now so that a typo fails before mounting. */
+static int fs_mount_opt_proc(void *data, const char *arg, int key,
+			     struct fuse_args *outargs)
+{
+	struct fs_mount_opts *mo = data;
+	const char *spec = arg + strlen("--area");
+
+	if (key != FS_KEY_AREA)
+		return 1; /* keep for libfuse */
+	if (*spec == '=')
+		spec++;
+	if (mo->nr_areas == FS_MAX_AREAS) {
+		fprintf(stderr, "swapemu mount: too many --area\n");
+		return -1;
+	}
+	if (fs_spec_parse(spec, &mo->areas[mo->nr_areas])) {
+		fprintf(stderr,
+			"swapemu mount: bad --area '%s' (want "
+			"NAME:SIZE[:PRIO[:MODEL[:FILE,...]]])\n",
+			spec);
+		return -1;
+	}
+	mo->nr_areas++;
+	return 0;
+}
+
+static void fs_mount_usage(void)
+{
+	printf("usage: swapemu mount [--backing DIR] [-f] [-o OPTIONS] "
+	       "MOUNTPOINT\n\n"
+	       "Serve swap areas as files: a file created and sized in the\n"
+	       "mount is a swap area backed by DIR/<name>.swap (default\n"
+	       "backing directory: " FS_DEFAULT_BACKING ").\n\n"
+	       "options:\n"
+	       "  --backing DIR   backing directory (created if missing)\n"
+	       "  --area NAME:SIZE[:PRIO[:MODEL[:FILE,...]]]\n"
+	       "                  create or check an area at mount; MODEL is\n"
+	       "                  a device preset or key=value words joined\n"
+	       "                  with commas; FILEs: absolute paths of\n"
+	       "                  backing files, one extent each, instead of\n"
+	       "                  DIR/NAME.swap (may be repeated)\n"
+	       "  -f              stay in the foreground\n"
+	       "  -o OPTIONS      FUSE mount options\n"
+	       "  -h, --help      show this help\n");
+}
+
+/* Lock memory and mark the process an IO flusher (see top of file). */
+static int fs_memory_guard(void)
+{
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+		fprintf(stderr, "swapemu mount: mlockall: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	if (prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0) < 0)
+		fprintf(stderr,
+			"swapemu mount: warning: PR_SET_IO_FLUSHER: "
+			"%s\n",
+			strerror(errno));
+	return 0;
+}
+
+/* Open (creating) the backing directory and bring the engine up. */
+static int fs_setup(struct fs *fs, const char *backing)
+{
+	struct swap_io_config cfg = {.nr_rings = 1};
+	int rc;
+
+	memset(fs, 0, sizeof(*fs));
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->dirfd = -1;
+	fs->uid = getuid();
+	fs->gid = getgid();
+	fs->align = SWAP_IO_BLOCK;
+	clock_gettime(CLOCK_REALTIME, &fs->started);
+	fs->backing = realpath(backing, NULL);
+	if (!fs->backing)
+		return -errno;
+	fs->dirfd = open(fs->backing, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fs->dirfd < 0)
+		return -errno;
+	rc = fs_pool_init(&fs->pool, FS_POOL_NR, FS_MAX_IO, fs->align);
+	if (rc)
+		return rc;
+	return swap_io_engine_create(&cfg, &fs->engine);
+}
+
+static void fs_teardown(struct fs *fs)
+{
+	if (fs_areas_destroy_all(fs)) {
+		/* Files still open: leave engine and pool to process exit. */
+		fprintf(stderr, "swapemu mount: areas still open at exit\n");
+		return;
+	}
+	if (fs->engine)
+		swap_io_engine_destroy(fs->engine);
+	if (fs->pool.all)
+		fs_pool_fini(&fs->pool);
+	if (fs->dirfd >= 0)
+		close(fs->dirfd);
+	free(fs->backing);
+	pthread_mutex_destroy(&fs->lock);
+}
+
+/* mkdir -p for the default backing directory. */
+static int fs_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Refuse, before mounting, a declared area whose existing metadata says it
+ * has another size: after daemonizing, errors no longer reach the caller.
+ */
+static int fs_check_specs(const struct fs_mount_opts *mo, const char *backing)
+{
+	char path[FS_NAME_MAX + 16];
+	struct fs_meta m;
+	int dirfd, rc = 0;
+
+	dirfd = open(backing, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	for (unsigned int i = 0; i < mo->nr_areas && !rc; i++) {
+		const struct fs_spec *sp = &mo->areas[i];
+
+		snprintf(path, sizeof(path), "%s.meta", sp->name);
+		if (fs_meta_load(dirfd, path, &m))
+			continue;
+		if (strcmp(m.backing, sp->backing)) {
+			fprintf(stderr,
+				"swapemu mount: area %s exists with other "
+				"backing files\n",
+				sp->name);
+			rc = -EBUSY;
+			continue;
+		}
+		if (!m.size || m.size == sp->size)
+			continue;
+		fprintf(stderr,
+			"swapemu mount: area %s exists with size %llu, "
+			"not %llu\n",
+			sp->name, (unsigned long long)m.size,
+			(unsigned long long)sp->size);
+		rc = -EBUSY;
+	}
+	close(dirfd);
+	return rc;
+}
+
+/* Mount, daemonize, guard memory, restore areas, serve. */
+static int fs_serve(struct fs *fs, struct fuse_args *args,
+		    struct fuse_cmdline_opts *co,
+		    const struct fs_mount_opts *mo, const char *backing)
+{
+	struct fuse_loop_config lc = {.clone_fd = co->clone_fd,
+				      .max_idle_threads = 10};
+	struct fuse_session *se;
+	int rc = 1;
+
+	se = fs_session_new(args, fs);
+	if (!se)
+		return 1;
+	if (fuse_set_signal_handlers(se))
+		goto out_destroy;
+	if (fuse_session_mount(se, co->mountpoint))
+		goto out_signals;
+	fuse_daemonize(co->foreground);
+	if (fs_memory_guard())
+		goto out_unmount;
+	if (fs_setup(fs, backing)) {
+		fprintf(stderr, "swapemu mount: cannot set up %s\n", backing);
+		goto out_unmount;
+	}
+	fs_areas_load_all(fs);
+	for (unsigned int i = 0; i < mo->nr_areas; i++) {
+		int err = fs_area_declare(fs, &mo->areas[i]);
+
+		if (err) {
+			fprintf(stderr, "swapemu mount: area %s: %s\n",
+				mo->areas[i].name, strerror(-err));
+			goto out_unmount;
+		}
+	}
+	rc = fuse_session_loop_mt(se, &lc) ? 1 : 0;
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se);
+	return rc;
+}
+
+int fs_mount_main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	static struct fs_mount_opts mo; /* 40 KiB of specs: off the stack */
+	struct fuse_cmdline_opts co = {0};
+	const char *backing;
+	struct fs fs;
+	int rc = 1;
+
+	memset(&fs, 0, sizeof(fs));
+	fs.dirfd = -1;
+	pthread_mutex_init(&fs.lock, NULL);
+	if (fuse_opt_parse(&args, &mo, fs_mount_optspec, fs_mount_opt_proc) ||
+	    fuse_parse_cmdline(&args, &co))
+		goto out_free_args;
+	if (mo.show_help || co.show_help) {
+		fs_mount_usage();
+		rc = 0;
+		goto out_free_args;
+	}
+	if (!co.mountpoint) {
+		fprintf(stderr, "swapemu mount: no mount point\n");
+		fs_mount_usage();
+		goto out_free_args;
+	}
+	backing = mo.backing ? mo.backing : FS_DEFAULT_BACKING;
+	if (fs_mkdirs(backing)) {
+		fprintf(stderr, "swapemu mount: cannot create %s: %s\n",
+			backing, strerror(errno));
+		goto out_free_args;
+	}
+	if (fs_check_specs(&mo, backing))
+		goto out_free_args;
+	fuse_opt_add_arg(&args, "-odefault_permissions,fsname=swapemu,"
+				"subtype=swapemu");
+	rc = fs_serve(&fs, &args, &co, &mo, backing);
+	fs_teardown(&fs);
+out_free_args:
+	free(co.mountpoint);
+	free(mo.backing);
+	fuse_opt_free_args(&args);
+	return rc;
+}
