@@ -14,6 +14,11 @@
  *  - locality: in each batch, the mean length of runs of adjacent slots
  *    among the 64 allocations (64 = perfectly sequential writes).
  *  - metadata: bytes of map and allocator state per slot.
+ *
+ * With --out DIR the report goes to a directory: alloc.json (the schema
+ * of --json), alloc.md (the table and ratios in Markdown) and
+ * alloc-latency.png / alloc-latency.svg (the CDF of the per-pair time of
+ * every batch, one curve per case).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,11 +26,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/bench.h"
+#include "bench/plot.h"
+#include "bench/progress.h"
 #include "swap/area.h"
 
 #define BATCH 64u
+#define NR_CASES 8u /* 2 fills x 2 occupancies x 2 policies */
 
 struct alloc_opts {
 	uint64_t slots;        /* area size in slots */
@@ -33,6 +42,8 @@ struct alloc_opts {
 	uint64_t churn;        /* churn pairs before measuring, per slot */
 	uint64_t seed;         /* random seed */
 	const char *json;      /* JSON output path, "-" for stdout, or NULL */
+	const char *out;       /* report directory (--out), or NULL */
+	bool quiet;            /* no progress line (--quiet) */
 };
 
 struct alloc_result {
@@ -44,6 +55,8 @@ struct alloc_result {
 	double pair_p99_ns;    /* per pair, 99th percentile over batches */
 	double mean_run;       /* mean run of adjacent slots in a batch */
 	double meta_per_slot;  /* metadata bytes per slot */
+	double *pair_ns;       /* per-pair time of each batch, sorted; owned */
+	unsigned int nr_pairs; /* entries in pair_ns (= batches) */
 };
 
 /* The used slots, to free one at random in O(1). */
@@ -122,8 +135,21 @@ static int timed_batch(struct swap_area *a, uint64_t *ns, unsigned int *runs)
 	return rc ? -EIO : 0;
 }
 
+/* "aged scan 90%": a case's name in legends and progress. */
+static void case_name(const struct alloc_result *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s %.0f%%", r->aged ? "aged" : "fresh",
+		 swap_alloc_policy_name(r->policy), r->occupancy * 100);
+}
+
+/*
+ * The timed batches of one case; on success r->pair_ns holds the per-pair
+ * time of every batch (sorted).  Progress steps count from @step0 and
+ * show @label.
+ */
 static int measure(struct swap_area *a, struct used_set *u,
-		   const struct alloc_opts *o, struct alloc_result *r)
+		   const struct alloc_opts *o, struct alloc_result *r,
+		   uint64_t step0, const char *label)
 {
 	double *per_pair = calloc(o->batches, sizeof(double));
 	uint64_t total = 0, ns;
@@ -137,41 +163,60 @@ static int measure(struct swap_area *a, struct used_set *u,
 		per_pair[b] = (double)ns / BATCH;
 		total += ns;
 		total_runs += runs;
+		progress_step(step0 + b + 1, label);
 	}
 	if (!rc) {
 		r->pair_mean_ns = (double)total / ((double)o->batches * BATCH);
 		r->mean_run = (double)o->batches * BATCH / total_runs;
 		r->pair_median_ns = bench_median(per_pair, o->batches);
 		r->pair_p99_ns = per_pair[(o->batches * 99) / 100];
+		r->pair_ns = per_pair;
+		r->nr_pairs = o->batches;
+	} else {
+		free(per_pair);
 	}
-	free(per_pair);
 	return rc;
 }
 
-static int run_case(const struct alloc_opts *o, enum swap_alloc_policy p,
-		    double occupancy, bool aged, struct alloc_result *r)
+/* Progress steps per case: filling and churning, then each batch. */
+static uint64_t case_steps(const struct alloc_opts *o)
 {
-	struct swap_area_config cfg = { .nr_pages = o->slots, .policy = p };
+	return 1 + (uint64_t)o->batches;
+}
+
+/*
+ * Run case number @idx, whose policy, fill and occupancy are set in @r;
+ * fills in the rest of @r.
+ */
+static int run_case(const struct alloc_opts *o, unsigned int idx,
+		    struct alloc_result *r)
+{
+	struct swap_area_config cfg = { .nr_pages = o->slots,
+					.policy = r->policy };
 	struct used_set u = { .rng = o->seed };
+	uint64_t step0 = idx * case_steps(o);
 	struct swap_area *a;
+	char name[40], label[64];
 	int rc;
 
+	case_name(r, name, sizeof(name));
+	snprintf(label, sizeof(label), "case %u/%u %s", idx + 1, NR_CASES,
+		 name);
+	progress_step(step0, label);
 	rc = swap_area_create(&cfg, &a);
 	if (rc)
 		return rc;
 	u.slot = malloc(o->slots * sizeof(*u.slot));
 	rc = u.slot ? 0 : -ENOMEM;
 	if (!rc)
-		rc = fill(a, &u, (uint64_t)((double)(o->slots - 1) * occupancy),
-			  aged);
+		rc = fill(a, &u,
+			  (uint64_t)((double)(o->slots - 1) * r->occupancy),
+			  r->aged);
 	if (!rc)
 		rc = churn(a, &u, o->churn);
-	r->policy = p;
-	r->aged = aged;
-	r->occupancy = occupancy;
 	r->meta_per_slot = (double)swap_area_metadata_bytes(a) / o->slots;
 	if (!rc)
-		rc = measure(a, &u, o, r);
+		rc = measure(a, &u, o, r, step0 + 1, label);
 	free(u.slot);
 	swap_area_destroy(a);
 	return rc;
@@ -215,10 +260,12 @@ static void print_ratios(FILE *f, const struct alloc_result *r,
 	}
 }
 
-static int write_json(const struct alloc_opts *o,
+/* The JSON report (schema in tests/bench/alloc.sh) to @path, "-": stdout. */
+static int write_json(const char *path, const struct alloc_opts *o,
 		      const struct alloc_result *r, unsigned int n)
 {
-	FILE *f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int rc;
 
 	if (!f)
 		return -errno;
@@ -232,20 +279,166 @@ static int write_json(const struct alloc_opts *o,
 			"\"pair_ns_p99\": %.2f, \"mean_run_length\": %.3f, "
 			"\"metadata_bytes_per_slot\": %.4f}",
 			i ? "," : "", r[i].aged ? "aged" : "fresh",
-			swap_alloc_policy_name(r[i].policy), r[i].occupancy, r[i].pair_median_ns, r[i].pair_mean_ns,
+			swap_alloc_policy_name(r[i].policy), r[i].occupancy,
+			r[i].pair_median_ns, r[i].pair_mean_ns,
 			r[i].pair_p99_ns, r[i].mean_run, r[i].meta_per_slot);
 	fprintf(f, "\n  ],\n  \"ratios\": [");
 	print_ratios(f, r, n / 2, true);
 	fprintf(f, "\n  ]\n}\n");
-	if (f != stdout)
-		fclose(f);
-	return 0;
+	rc = ferror(f) ? -EIO : 0;
+	if (f == stdout)
+		fflush(f);
+	else if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/* The Markdown tables: every case, then scan/cluster ratios. */
+static void write_md_tables(FILE *f, const struct alloc_result *r,
+			    unsigned int n)
+{
+	fprintf(f, "| fill | policy | occupancy | median ns | mean ns | "
+		   "p99 ns | run length | bytes/slot |\n"
+		   "|------|--------|----------:|----------:|--------:|"
+		   "-------:|-----------:|-----------:|\n");
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(f, "| %s | %s | %.0f%% | %.1f | %.1f | %.1f | %.2f | "
+			   "%.3f |\n",
+			r[i].aged ? "aged" : "fresh",
+			swap_alloc_policy_name(r[i].policy),
+			r[i].occupancy * 100, r[i].pair_median_ns,
+			r[i].pair_mean_ns, r[i].pair_p99_ns, r[i].mean_run,
+			r[i].meta_per_slot);
+	fprintf(f, "\nTime per alloc+free pair, scan over cluster "
+		   "(above 1: the cluster allocator is faster):\n\n"
+		   "| fill | occupancy | mean | median |\n"
+		   "|------|----------:|-----:|-------:|\n");
+	for (unsigned int i = 0; i + 1 < n; i += 2)
+		fprintf(f, "| %s | %.0f%% | %.2fx | %.2fx |\n",
+			r[i].aged ? "aged" : "fresh", r[i].occupancy * 100,
+			r[i + 1].pair_mean_ns / r[i].pair_mean_ns,
+			r[i + 1].pair_median_ns / r[i].pair_median_ns);
+}
+
+/* The Markdown summary to @path; links the plot when @plotted. */
+static int write_md(const char *path, const struct alloc_opts *o,
+		    const struct alloc_result *r, unsigned int n, bool plotted)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -errno;
+	fprintf(f, "# swapemu bench alloc\n\n"
+		   "The cluster allocator (kernel 6.x) against scan_swap_map "
+		   "(Linux 2.6) on the same work: %llu slots (%llu MiB "
+		   "area), %u timed batches of %u order-0 alloc+free pairs "
+		   "per case, seed %#llx.\n\n",
+		(unsigned long long)o->slots,
+		(unsigned long long)(o->slots * 4096 >> 20), o->batches,
+		BATCH, (unsigned long long)o->seed);
+	write_md_tables(f, r, n);
+	if (plotted)
+		fprintf(f, "\nTime per pair in each batch, as a CDF "
+			   "([SVG](alloc-latency.svg)):\n\n"
+			   "![per-pair latency CDF](alloc-latency.png)\n");
+	rc = ferror(f) ? -EIO : 0;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/*
+ * The per-pair latency CDF to @path: one curve per case, a colour per
+ * fill and occupancy, solid for cluster and dashed for scan, so that the
+ * two policies on the same work sit side by side.
+ */
+static int plot_latency(const char *path, const struct alloc_opts *o,
+			const struct alloc_result *r, unsigned int n)
+{
+	static const char *const colors[] = { "#0072b2", "#d55e00",
+					      "#009e73", "#cc79a7" };
+	struct plot_series s[NR_CASES];
+	char names[NR_CASES][40], title[128];
+	struct plot_opts po = {
+		.title = title,
+		.xlabel = "ns per alloc+free pair (mean over a batch of 64)",
+		.ylabel = "fraction of batches",
+		.xscale = PLOT_SCALE_AUTO,
+	};
+
+	snprintf(title, sizeof(title), "swapemu bench alloc: %llu slots, "
+		 "%u batches per case", (unsigned long long)o->slots,
+		 o->batches);
+	for (unsigned int i = 0; i < n && i < NR_CASES; i++) {
+		case_name(&r[i], names[i], sizeof(names[i]));
+		s[i] = (struct plot_series){
+			.name = names[i],
+			.y = r[i].pair_ns,
+			.n = r[i].nr_pairs,
+			.color = colors[i / 2 % 4],
+			.dash = r[i].policy == SWAP_ALLOC_CLUSTER ? 0 : 1,
+		};
+	}
+	return plot_cdf(path, &po, s, n < NR_CASES ? n : NR_CASES);
+}
+
+/* Join @dir and @name into @buf; -ENAMETOOLONG when it does not fit. */
+static int out_path(char *buf, size_t size, const char *dir,
+		    const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Both plots into @path (a buffer of @size): *plotted says whether they
+ * were drawn.  Without gnuplot they are left out (plot.c says so on
+ * stderr) and the result is 0.  Returns 0 or -errno.
+ */
+static int write_plots(char *path, size_t size, const struct alloc_opts *o,
+		       const struct alloc_result *r, unsigned int n,
+		       bool *plotted)
+{
+	static const char *const files[] = { "alloc-latency.png",
+					     "alloc-latency.svg" };
+	int rc = 0;
+
+	for (unsigned int i = 0; i < 2 && !rc; i++) {
+		rc = out_path(path, size, o->out, files[i]);
+		if (!rc)
+			rc = plot_latency(path, o, r, n);
+	}
+	*plotted = !rc;
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/*
+ * The report in o->out: alloc.json, the plots, alloc.md.  Returns 0 or
+ * -errno; then @path (a buffer of @size) names what failed.
+ */
+static int write_report(char *path, size_t size, const struct alloc_opts *o,
+			const struct alloc_result *r, unsigned int n)
+{
+	bool plotted;
+	int rc;
+
+	snprintf(path, size, "%s", o->out);
+	if (mkdir(o->out, 0755) && errno != EEXIST)
+		return -errno;
+	rc = out_path(path, size, o->out, "alloc.json");
+	rc = rc ? rc : write_json(path, o, r, n);
+	rc = rc ? rc : write_plots(path, size, o, r, n, &plotted);
+	rc = rc ? rc : out_path(path, size, o->out, "alloc.md");
+	return rc ? rc : write_md(path, o, r, n, plotted);
 }
 
 static void alloc_usage(FILE *f)
 {
 	fprintf(f, "usage: swapemu bench alloc [--slots N] [--batches N] "
-		   "[--churn N] [--seed N] [--quick] [--json FILE|-]\n");
+		   "[--churn N] [--seed N] [--quick] [--json FILE|-]\n"
+		   "                           [--out DIR] [--quiet]\n");
 }
 
 static int parse_opts(int argc, char **argv, struct alloc_opts *o)
@@ -257,6 +450,8 @@ static int parse_opts(int argc, char **argv, struct alloc_opts *o)
 		{ "seed", required_argument, NULL, 'r' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,6 +469,8 @@ static int parse_opts(int argc, char **argv, struct alloc_opts *o)
 		case 'q': o->slots = 1u << 18; o->batches = 2000;
 			  o->churn = 1u << 16; break;
 		case 'j': o->json = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'Q': o->quiet = true; break;
 		case 'h': alloc_usage(stdout); return 1;
 		default: alloc_usage(stderr); return -EINVAL;
 		}
@@ -285,32 +482,63 @@ static int parse_opts(int argc, char **argv, struct alloc_opts *o)
 	return 0;
 }
 
-int bench_alloc_main(int argc, char **argv)
+/* Run the cases, laid out [fill][occupancy][policy], with progress. */
+static int run_cases(const struct alloc_opts *o, struct alloc_result *r,
+		     unsigned int n)
 {
 	static const double occupancy[] = { 0.5, 0.9 };
-	struct alloc_result r[8];
+	int rc = 0;
+
+	progress_set_quiet(o->quiet);
+	progress_begin("bench alloc", n * case_steps(o));
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		r[i] = (struct alloc_result){
+			.policy = i % 2 ? SWAP_ALLOC_SCAN : SWAP_ALLOC_CLUSTER,
+			.occupancy = occupancy[(i / 2) % 2],
+			.aged = i >= 4,
+		};
+		rc = run_case(o, i, &r[i]);
+	}
+	progress_end();
+	return rc;
+}
+
+int bench_alloc_main(int argc, char **argv)
+{
+	struct alloc_result r[NR_CASES] = { 0 };
 	struct alloc_opts o;
-	int rc = parse_opts(argc, argv, &o);
+	char what[4096];
+	int rc = parse_opts(argc, argv, &o), status = 0;
 
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	for (unsigned int i = 0; i < 8 && !rc; i++)
-		rc = run_case(&o, i % 2 ? SWAP_ALLOC_SCAN : SWAP_ALLOC_CLUSTER,
-			      occupancy[(i / 2) % 2], i >= 4, &r[i]);
+	rc = run_cases(&o, r, NR_CASES);
 	if (rc) {
 		fprintf(stderr, "swapemu bench alloc: %s\n", strerror(-rc));
-		return 1;
+		status = 1;
+		goto out_free_samples;
 	}
 	printf("alloc: %llu slots (%llu MiB area), %u batches of %u "
 	       "alloc+free pairs per case\n",
 	       (unsigned long long)o.slots,
 	       (unsigned long long)(o.slots * 4096 >> 20), o.batches, BATCH);
-	print_table(r, 8);
+	print_table(r, NR_CASES);
 	print_ratios(stdout, r, 4, false);
-	if (o.json && (rc = write_json(&o, r, 8))) {
+	fflush(stdout);
+	if (o.json && (rc = write_json(o.json, &o, r, NR_CASES))) {
 		fprintf(stderr, "swapemu bench alloc: %s: %s\n", o.json,
 			strerror(-rc));
-		return 1;
+		status = 1;
 	}
-	return 0;
+	if (o.out)
+		rc = write_report(what, sizeof(what), &o, r, NR_CASES);
+	if (o.out && rc) {
+		fprintf(stderr, "swapemu bench alloc: %s: %s\n", what,
+			strerror(-rc));
+		status = 1;
+	}
+out_free_samples:
+	for (unsigned int i = 0; i < NR_CASES; i++)
+		free(r[i].pair_ns);
+	return status;
 }
