@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running a workload: one thread per task fed through bounded queues.
+ * See mm/run.h.
+ */
+#include "mm/run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mm/belady.h"
+#include "mm/mmu.h"
+#include "mm/page.h"
+#include "mm/vmscan.h"
+
+#define RUN_BATCH 64	/* operations handed over at once */
+#define RUN_OP_STOP 100 /* internal: the task ends (exits if alive) */
+
+/* A bounded queue of operations, one producer and one consumer. */
+struct op_queue {
+	pthread_mutex_t lock;	  /* guards ring, head, nr, waiters */
+	pthread_cond_t cond;	  /* room or operations became available */
+	struct workload_op *ring; /* cap entries */
+	uint32_t cap;		  /* ring size */
+	uint32_t head;		  /* next to pop */
+	uint32_t nr;		  /* operations held */
+	uint32_t waiters;	  /* threads sleeping on cond */
+};
+
+struct run;
+
+struct run_task {
+	struct run *run;      /* the run it belongs to */
+	uint32_t id;	      /* task id */
+	struct mm *mm;	      /* its address space (its thread's) */
+	pthread_t thread;     /* started by the dispatcher or a fork */
+	_Atomic bool started; /* thread is running or ran */
+	struct op_queue q;    /* its operations */
+	struct workload_op batch[RUN_BATCH]; /* dispatcher side, not sent */
+	unsigned int nb;		     /* operations in batch */
+	struct run_task *next;		     /* creation order */
+	uint64_t nr_ops;      /* done (task thread, read after join) */
+	uint64_t nr_accesses; /* idem */
+	uint64_t nr_writes;   /* idem */
+};
+
+struct run {
+	struct pgdat *pgdat;	       /* the node */
+	struct run_task **task;	       /* by id, WORKLOAD_MAX_TASKS */
+	struct run_task *first, *last; /* creation order */
+	unsigned int queue_ops;	       /* queue size per task */
+	_Atomic bool abort;	       /* an operation failed: drain */
+	pthread_mutex_t err_lock;      /* guards the error fields */
+	struct run_result *res;	       /* where the error goes */
+	uint64_t *stream;	       /* page ids, for Belady */
+	size_t nr_stream;	       /* entries used */
+	size_t cap_stream;	       /* entries allocated */
+	bool belady;		       /* record the stream */
+	int stream_rc;		       /* -ENOMEM if recording failed */
+};
+
+/* ---- queues ------------------------------------------------------------- */
+
+static int queue_init(struct op_queue *q, uint32_t cap)
+{
+	q->ring = malloc(cap * sizeof(*q->ring));
+	if (!q->ring)
+		return -ENOMEM;
+	q->cap = cap;
+	q->head = q->nr = q->waiters = 0;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	return 0;
+}
+
+static void queue_destroy(struct op_queue *q)
+{
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->cond);
+	free(q->ring);
+}
+
+/* Append @n operations; false if the run aborted while waiting for room
+ * (unless @force: a STOP must get through, consumers drain). */
+static bool queue_push(struct run *run, struct op_queue *q,
+		       const struct workload_op *ops, unsigned int n,
+		       bool force)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->cap - q->nr < n) {
+		struct timespec ts;
+
+		if (!force && atomic_load(&run->abort)) {
+			pthread_mutex_unlock(&q->lock);
+			return false;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		q->waiters++;
+		pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+		q->waiters--;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		q->ring[(q->head + q->nr + i) % q->cap] = ops[i];
+	q->nr += n;
+	if (q->waiters)
+		pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	return true;
+}
+
+static unsigned int queue_pop(struct op_queue *q, struct workload_op *out,
+			      unsigned int max)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&q->lock);
+	while (!q->nr) {
+		q->waiters++;
+		pthread_cond_wait(&q->cond, &q->lock);
+		q->waiters--;
+	}
+	n = q->nr < max ? q->nr : max;
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = q->ring[(q->head + i) % q->cap];
+	q->head = (q->head + n) % q->cap;
+	q->nr -= n;
+	if (q->waiters)
+		pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void op_describe(const struct workload_op *op, char *buf, size_t n)
+{
+	static const char *const names[] = {
+		[WL_ACCESS] = "",   [WL_MMAP] = "mmap", [WL_MUNMAP] = "munmap",
+		[WL_FORK] = "fork", [WL_EXIT] = "exit",
+	};
+
+	if (op->type == WL_ACCESS)
+		snprintf(buf, n, "task %u %c %#" PRIx64 " %" PRIu64, op->task,
+			 op->write ? 'W' : 'R', op->addr, op->len);
+	else if (op->type == WL_FORK)
+		snprintf(buf, n, "task %u fork %u", op->task, op->child);
+	else if (op->type == WL_EXIT)
+		snprintf(buf, n, "task %u exit", op->task);
+	else
+		snprintf(buf, n, "task %u %s %#" PRIx64 " %" PRIu64, op->task,
+			 names[op->type], op->addr, op->len);
+}
+
+/* Record the first failure and make everyone drain. */
+static void run_fail(struct run *run, int rc, const struct workload_op *op,
+		     const char *msg)
+{
+	struct run_result *res = run->res;
+	char what[96] = "";
+
+	pthread_mutex_lock(&run->err_lock);
+	if (!res->error) {
+		res->error = rc;
+		res->error_line = op ? op->line : 0;
+		if (op)
+			op_describe(op, what, sizeof(what));
+		if (msg)
+			snprintf(res->error_msg, sizeof(res->error_msg), "%s",
+				 msg);
+		else if (op && op->line)
+			snprintf(res->error_msg, sizeof(res->error_msg),
+				 "line %" PRIu64 ": %s: %s", op->line, what,
+				 strerror(-rc));
+		else
+			snprintf(res->error_msg, sizeof(res->error_msg),
+				 "%s: %s", what, strerror(-rc));
+	}
+	pthread_mutex_unlock(&run->err_lock);
+	atomic_store(&run->abort, true);
+}
+
+/* ---- task threads --------------------------------------------------------- */
+
+static void *task_main(void *arg);
+
+static int task_start(struct run_task *t)
+{
+	int rc = pthread_create(&t->thread, NULL, task_main, t);
+
+	if (rc)
+		return -rc;
+	atomic_store(&t->started, true);
+	return 0;
+}
+
+static int task_fork(struct run_task *t, const struct workload_op *op)
+{
+	struct run_task *child = t->run->task[op->child];
+	int rc = mmu_fork(t->mm, (int)op->child, &child->mm);
+
+	if (rc)
+		return rc;
+	rc = task_start(child);
+	if (rc) {
+		mmu_exit(child->mm);
+		child->mm = NULL;
+	}
+	return rc;
+}
+
+/* Execute one operation; 1 when the task is over. */
+static int task_exec(struct run_task *t, const struct workload_op *op)
+{
+	t->nr_ops++;
+	switch ((int)op->type) {
+	case WL_ACCESS:
+		t->nr_accesses++;
+		t->nr_writes += op->write;
+		return mmu_access(t->mm, op->addr, (uint32_t)op->len,
+				  op->write);
+	case WL_MMAP:
+		return mmu_mmap(t->mm, op->addr, op->len);
+	case WL_MUNMAP:
+		return mmu_munmap(t->mm, op->addr, op->len);
+	case WL_FORK:
+		return task_fork(t, op);
+	default: /* WL_EXIT, RUN_OP_STOP */
+		t->nr_ops -= op->type != WL_EXIT;
+		if (t->mm)
+			mmu_exit(t->mm);
+		t->mm = NULL;
+		return 1;
+	}
+}
+
+static void *task_main(void *arg)
+{
+	struct run_task *t = arg;
+	struct workload_op ops[RUN_BATCH];
+
+	for (;;) {
+		unsigned int n = queue_pop(&t->q, ops, RUN_BATCH);
+
+		for (unsigned int i = 0; i < n; i++) {
+			bool end = ops[i].type == WL_EXIT ||
+				   (int)ops[i].type == RUN_OP_STOP;
+			int rc;
+
+			if (atomic_load(&t->run->abort) && !end)
+				continue; /* drain */
+			rc = task_exec(t, &ops[i]);
+			if (rc == 1)
+				return NULL;
+			if (rc)
+				run_fail(t->run, rc, &ops[i], NULL);
+		}
+	}
+}
+
+/* ---- the dispatcher -------------------------------------------------------- */
+
+static void task_free(struct run *run, struct run_task *t)
+{
+	struct run_result *res = run->res;
+
+	res->nr_ops += t->nr_ops;
+	res->nr_accesses += t->nr_accesses;
+	res->nr_writes += t->nr_writes;
+	res->nr_tasks++;
+	queue_destroy(&t->q);
+	free(t);
+}
+
+/* Wait for a task's thread (it has an exit or a stop queued).  A task
+ * whose fork its parent has not executed yet is waited for too, unless
+ * the run aborted (then the fork never comes). */
+static void task_join(struct run *run, struct run_task *t)
+{
+	while (!atomic_load(&t->started) && !atomic_load(&run->abort) &&
+	       t != run->first)
+		sched_yield();
+	if (atomic_load(&t->started))
+		pthread_join(t->thread, NULL);
+	else if (t->mm)
+		mmu_exit(t->mm);
+	for (struct run_task **pp = &run->first; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	run->last = NULL;
+	for (struct run_task *x = run->first; x; x = x->next)
+		run->last = x;
+	run->task[t->id] = NULL;
+	task_free(run, t);
+}
+
+static struct run_task *task_create(struct run *run, uint32_t id)
+{
+	struct run_task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (queue_init(&t->q, run->queue_ops)) {
+		free(t);
+		return NULL;
+	}
+	t->run = run;
+	t->id = id;
+	atomic_init(&t->started, false);
+	if (run->last)
+		run->last->next = t;
+	else
+		run->first = t;
+	run->last = t;
+	run->task[id] = t;
+	return t;
+}
+
+static bool task_flush(struct run *run, struct run_task *t)
+{
+	bool ok = !t->nb || queue_push(run, &t->q, t->batch, t->nb, false);
+
+	t->nb = 0;
+	return ok;
+}
+
+/* Record the pages an access touches, for Belady. */
+static void stream_add(struct run *run, const struct workload_op *op)
+{
+	uint64_t first = op->addr >> PAGE_SHIFT;
+	uint64_t last = (op->addr + op->len - 1) >> PAGE_SHIFT;
+
+	for (uint64_t vpn = first; vpn <= last && !run->stream_rc; vpn++) {
+		if (run->nr_stream == run->cap_stream) {
+			size_t cap =
+				run->cap_stream ? 2 * run->cap_stream : 1 << 20;
+			uint64_t *s = realloc(run->stream, cap * sizeof(*s));
+
+			if (!s) {
+				run->stream_rc = -ENOMEM;
+				return;
+			}
+			run->stream = s;
+			run->cap_stream = cap;
+		}
+		run->stream[run->nr_stream++] = vpn << 16 | op->task;
+	}
+}
+
+/* Hand one operation to its task.  False when the run must stop. */
+static bool dispatch(struct run *run, const struct workload_op *op)
+{
+	struct run_task *t = run->task[op->task], *old;
+
+	if (!t) {
+		run_fail(run, -ESRCH, op, NULL);
+		return false;
+	}
+	if (op->type == WL_FORK) {
+		old = run->task[op->child];
+		if (old) { /* an id used before: that task has exited */
+			task_flush(run, old);
+			task_join(run, old);
+		}
+		if (!task_create(run, op->child)) {
+			run_fail(run, -ENOMEM, op, NULL);
+			return false;
+		}
+	}
+	if (run->belady && op->type == WL_ACCESS)
+		stream_add(run, op);
+	t->batch[t->nb++] = *op;
+	if (t->nb == RUN_BATCH || op->type == WL_FORK || op->type == WL_EXIT)
+		return task_flush(run, t);
+	return true;
+}
+
+/* Stop every task, parents first so that forks in flight are done. */
+static void run_stop_all(struct run *run)
+{
+	struct workload_op stop = {.type = (enum workload_op_type)RUN_OP_STOP};
+
+	while (run->first) {
+		struct run_task *t = run->first;
+
+		task_flush(run, t); /* may fail on abort: dropped, fine */
+		if (atomic_load(&t->started)) {
+			stop.task = t->id;
+			queue_push(run, &t->q, &stop, 1, true);
+		}
+		task_join(run, t);
+	}
+}
+
+static double run_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void run_finish(struct run *run, struct pgdat *pgdat,
+		       const uint64_t *vm0, const struct pgdat_io_pattern *io0)
+{
+	struct run_result *res = run->res;
+	uint64_t vm1[NR_VM_EVENT_ITEMS];
+
+	vmstat_snapshot(pgdat_vmstat(pgdat), vm1);
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		res->vmstat[i] = vm1[i] - vm0[i];
+	pgdat_io_pattern(pgdat, &res->io);
+	for (int op = 0; op < 2; op++) {
+		res->io.ops[op] -= io0->ops[op];
+		res->io.runs[op] -= io0->runs[op];
+	}
+	pgdat_fault_latency(pgdat, &res->fault_ns, &res->majfault_ns);
+	res->nr_frames = page_pool_nr_frames(pgdat_pool(pgdat));
+	if (run->belady && !run->stream_rc && !res->error) {
+		res->belady =
+			!belady_faults(run->stream, run->nr_stream,
+				       res->nr_frames, &res->opt_faults) &&
+			!belady_lru_faults(run->stream, run->nr_stream,
+					   res->nr_frames, &res->lru_faults);
+		if (res->belady)
+			belady_distinct(run->stream, run->nr_stream,
+					&res->nr_pages);
+	}
+}
+
+void run_options_init(struct run_options *opt)
+{
+	*opt = (struct run_options){.belady = true, .kswapd = true};
+}
+
+static int run_init(struct run *run, struct pgdat *pgdat,
+		    const struct run_options *opt, struct run_result *res)
+{
+	memset(run, 0, sizeof(*run));
+	memset(res, 0, sizeof(*res));
+	run->pgdat = pgdat;
+	run->res = res;
+	run->belady = opt->belady;
+	run->queue_ops = opt->queue_ops ? opt->queue_ops : 4096;
+	if (run->queue_ops < RUN_BATCH)
+		run->queue_ops = RUN_BATCH;
+	pthread_mutex_init(&run->err_lock, NULL);
+	run->task = calloc(WORKLOAD_MAX_TASKS, sizeof(*run->task));
+	return run->task ? 0 : -ENOMEM;
+}
+
+/* Read @w and dispatch it; task 0 must exist. */
+static void run_dispatch_all(struct run *run, struct workload *w)
+{
+	struct workload_op op;
+	int rc;
+
+	while (!atomic_load(&run->abort) && (rc = workload_next(w, &op)) == 1)
+		if (!dispatch(run, &op))
+			break;
+	if (rc < 0 && !atomic_load(&run->abort))
+		run_fail(run, rc, NULL, workload_error(w));
+}
+
+int run_workload(struct pgdat *pgdat, struct workload *w,
+		 const struct run_options *opt, struct run_result *res)
+{
+	struct pgdat_io_pattern io0;
+	uint64_t vm0[NR_VM_EVENT_ITEMS];
+	bool own_kswapd = false;
+	struct run_task *t0;
+	struct run run;
+	double start;
+	int rc = run_init(&run, pgdat, opt, res);
+
+	if (rc)
+		goto out_free;
+	vmstat_snapshot(pgdat_vmstat(pgdat), vm0);
+	pgdat_io_pattern(pgdat, &io0);
+	pgdat_fault_latency_reset(pgdat);
+	if (opt->kswapd)
+		own_kswapd = vmscan_kswapd_run(pgdat) == 0;
+	start = run_now();
+	t0 = task_create(&run, 0);
+	if (!t0 || mmu_mm_create(pgdat, 0, &t0->mm) || task_start(t0))
+		run_fail(&run, -ENOMEM, NULL, "cannot start task 0");
+	else
+		run_dispatch_all(&run, w);
+	run_stop_all(&run);
+	res->seconds = run_now() - start;
+	if (own_kswapd)
+		vmscan_kswapd_stop(pgdat);
+	run_finish(&run, pgdat, vm0, &io0);
+out_free:
+	free(run.stream);
+	free(run.task);
+	pthread_mutex_destroy(&run.err_lock);
+	return res->error ? res->error : (rc < 0 ? rc : 0);
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static double mean_run(const struct pgdat_io_pattern *io, int op)
+{
+	return io->runs[op] ? (double)io->ops[op] / (double)io->runs[op] : 0;
+}
+
+static void print_latency(FILE *f, const char *what,
+			  const struct swap_hist_summary *s)
+{
+	fprintf(f,
+		"%-22s %10" PRIu64 "  p50 %8.1f us  p90 %8.1f us  "
+		"p99 %8.1f us  p99.9 %8.1f us\n",
+		what, s->count, s->p50 / 1e3, s->p90 / 1e3, s->p99 / 1e3,
+		s->p999 / 1e3);
+}
+
+void run_result_print(const struct run_result *r, FILE *f)
+{
+	fprintf(f,
+		"%u tasks, %" PRIu64 " accesses (%" PRIu64
+		" writes) in %.3f s: %.0f accesses/s\n",
+		r->nr_tasks, r->nr_accesses, r->nr_writes, r->seconds,
+		r->seconds > 0 ? (double)r->nr_accesses / r->seconds : 0);
+	fprintf(f, "memory %" PRIu64 " frames (%" PRIu64 " KiB)\n",
+		r->nr_frames, r->nr_frames * (PAGE_SIZE / 1024));
+	print_latency(f, "fault latency", &r->fault_ns);
+	print_latency(f, "major fault latency", &r->majfault_ns);
+	fprintf(f,
+		"swap IO: %" PRIu64 " writes, mean run %.1f slots; %" PRIu64
+		" reads, mean run %.1f slots; 4 KiB each\n",
+		r->io.ops[1], mean_run(&r->io, 1), r->io.ops[0],
+		mean_run(&r->io, 0));
+	if (r->belady)
+		fprintf(f,
+			"page-ins: OPT (Belady) %" PRIu64 ", LRU %" PRIu64
+			", %" PRIu64 " distinct pages\n",
+			r->opt_faults, r->lru_faults, r->nr_pages);
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		fprintf(f, "  %-26s %" PRIu64 "\n",
+			vmstat_name((enum vm_event_item)i), r->vmstat[i]);
+	if (r->error)
+		fprintf(f, "error: %s\n", r->error_msg);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_latency(FILE *f, const char *name,
+			 const struct swap_hist_summary *s)
+{
+	fprintf(f,
+		"\"%s\":{\"count\":%" PRIu64 ",\"mean\":%" PRIu64
+		",\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
+		",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "}",
+		name, s->count, s->mean, s->p50, s->p90, s->p99, s->p999,
+		s->max);
+}
+
+void run_result_json(const struct run_result *r, FILE *f)
+{
+	fprintf(f,
+		"{\"tasks\":%u,\"ops\":%" PRIu64 ",\"accesses\":%" PRIu64
+		",\"writes\":%" PRIu64 ",\"seconds\":%.6f,\"frames\":%" PRIu64
+		",",
+		r->nr_tasks, r->nr_ops, r->nr_accesses, r->nr_writes,
+		r->seconds, r->nr_frames);
+	json_latency(f, "fault_latency_ns", &r->fault_ns);
+	fputc(',', f);
+	json_latency(f, "majfault_latency_ns", &r->majfault_ns);
+	fprintf(f,
+		",\"swap_io\":{\"reads\":%" PRIu64 ",\"writes\":%" PRIu64
+		",\"mean_read_run\":%.3f,\"mean_write_run\":%.3f"
+		",\"io_bytes\":%u}",
+		r->io.ops[0], r->io.ops[1], mean_run(&r->io, 0),
+		mean_run(&r->io, 1), PAGE_SIZE);
+	if (r->belady)
+		fprintf(f,
+			",\"belady\":{\"opt_faults\":%" PRIu64
+			",\"lru_faults\":%" PRIu64 ",\"pages\":%" PRIu64 "}",
+			r->opt_faults, r->lru_faults, r->nr_pages);
+	fputs(",\"vmstat\":{", f);
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "",
+			vmstat_name((enum vm_event_item)i), r->vmstat[i]);
+	fputs("},\"error\":", f);
+	if (r->error)
+		json_string(f, r->error_msg);
+	else
+		fputs("null", f);
+	fputs("}\n", f);
+}
