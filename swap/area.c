@@ -446,6 +446,19 @@ void swap_area_stats(const struct swap_area *ca, struct swap_area_stats *st)
 		cluster_list_counts(a, st);
 }
 
+uint64_t swap_area_nr_free(const struct swap_area *ca)
+{
+	struct swap_area *a = (struct swap_area *)ca;
+	uint64_t nr;
+
+	if (a->policy == SWAP_ALLOC_CLUSTER)
+		return cluster_nr_free(a);
+	pthread_mutex_lock(&a->lock);
+	nr = a->nr_pages - a->inuse_pages;
+	pthread_mutex_unlock(&a->lock);
+	return nr;
+}
+
 size_t swap_area_metadata_bytes(const struct swap_area *a)
 {
 	size_t bytes = sizeof(*a) + a->nr_pages;

@@ -160,6 +160,10 @@ bool swap_area_writeok(const struct swap_area *a);
  * make them free.  Returns the number of clusters discarded. */
 unsigned int swap_area_flush_discards(struct swap_area *a);
 
+/* Free slots now, in O(1) (cluster policy: a sum over the per-thread
+ * cluster slots, exact when no operation is running). */
+uint64_t swap_area_nr_free(const struct swap_area *a);
+
 /* A consistent-enough snapshot of the counters. */
 void swap_area_stats(const struct swap_area *a, struct swap_area_stats *st);
 

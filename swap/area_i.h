@@ -76,6 +76,9 @@ struct swap_cluster {
 struct swap_pcp {
 	swap_spinlock_t lock;          /* guards next[] */
 	uint64_t next[SWAP_NR_ORDERS];    /* slot to try next, SWAP_NEXT_NONE */
+	/* Change in free slots made by the threads of this slot, so that
+	 * counting free slots shares no cache line between threads. */
+	atomic_int_fast64_t free_delta;
 } __attribute__((aligned(64)));
 
 struct swap_area {
@@ -94,6 +97,8 @@ struct swap_area {
 	struct cluster_list nonfull[SWAP_NR_ORDERS]; /* CL_NONFULL by order */
 	struct cluster_list frag[SWAP_NR_ORDERS];    /* CL_FRAG by order */
 	atomic_uint nr_full;                    /* clusters in CL_FULL */
+	uint64_t nr_free_init;  /* free slots at creation; plus the pcp
+				   free_delta sums, the free slots now */
 	struct cluster_list discard_clusters;   /* CL_DISCARD */
 	struct swap_pcp *pcp;                   /* SWAP_NR_PCP entries */
 	pthread_mutex_t discard_lock; /* one discard flush at a time */
@@ -140,6 +145,10 @@ void cluster_account_locked(struct swap_area *a, struct swap_cluster *ci,
 			    int delta);
 unsigned int cluster_flush_discards(struct swap_area *a);
 void cluster_list_counts(struct swap_area *a, struct swap_area_stats *st);
+
+/* Free slots of a cluster-policy area went up (or down) by @delta. */
+void cluster_free_add(struct swap_area *a, int64_t delta);
+uint64_t cluster_nr_free(struct swap_area *a);
 
 /* scan.c */
 void scan_setup(struct swap_area *a);

@@ -30,6 +30,33 @@
  * gives up. */
 #define CLUSTER_ALLOC_RETRIES 8
 
+/* This thread's current-cluster slot: threads are spread round-robin. */
+static struct swap_pcp *this_pcp(struct swap_area *a)
+{
+	static atomic_uint next_slot;
+	static _Thread_local unsigned int slot = UINT_MAX;
+
+	if (slot == UINT_MAX)
+		slot = atomic_fetch_add(&next_slot, 1) % SWAP_NR_PCP;
+	return &a->pcp[slot];
+}
+
+void cluster_free_add(struct swap_area *a, int64_t delta)
+{
+	atomic_fetch_add_explicit(&this_pcp(a)->free_delta, delta,
+				  memory_order_relaxed);
+}
+
+uint64_t cluster_nr_free(struct swap_area *a)
+{
+	int64_t delta = 0;
+
+	for (unsigned int p = 0; p < SWAP_NR_PCP; p++)
+		delta += atomic_load_explicit(&a->pcp[p].free_delta,
+					      memory_order_relaxed);
+	return (uint64_t)((int64_t)a->nr_free_init + delta);
+}
+
 /* --- cluster lists, all with area->lock held ------------------------- */
 
 static struct cluster_list *list_head(struct swap_area *a,
@@ -149,6 +176,7 @@ void cluster_account_locked(struct swap_area *a, struct swap_cluster *ci,
 			    int delta)
 {
 	ci->count = (uint16_t)(ci->count + delta);
+	cluster_free_add(a, -delta);
 	/* An isolated cluster is relocated by whoever isolated it. */
 	if (ci->list == CL_NONE)
 		return;
@@ -211,8 +239,12 @@ int cluster_setup(struct swap_area *a)
 	}
 	for (uint32_t i = 0; i < a->nr_clusters; i++)
 		cluster_init_one(a, i);
+	a->nr_free_init = 0;
+	for (uint64_t off = 0; off < a->nr_pages; off++)
+		a->nr_free_init += !a->swap_map[off];
 	for (unsigned int p = 0; p < SWAP_NR_PCP; p++) {
 		swap_spin_init(&a->pcp[p].lock);
+		atomic_init(&a->pcp[p].free_delta, 0);
 		for (unsigned int o = 0; o < SWAP_NR_ORDERS; o++)
 			a->pcp[p].next[o] = SWAP_NEXT_NONE;
 	}
@@ -230,16 +262,6 @@ void cluster_teardown(struct swap_area *a)
 
 /* --- allocation -------------------------------------------------------- */
 
-/* This thread's current-cluster slot: threads are spread round-robin. */
-static struct swap_pcp *this_pcp(struct swap_area *a)
-{
-	static atomic_uint next_slot;
-	static _Thread_local unsigned int slot = UINT_MAX;
-
-	if (slot == UINT_MAX)
-		slot = atomic_fetch_add(&next_slot, 1) % SWAP_NR_PCP;
-	return &a->pcp[slot];
-}
 
 /* First free naturally aligned run of 1 << @order in [from, end). */
 static uint64_t scan_run(const struct swap_area *a, uint64_t from,
@@ -292,6 +314,7 @@ static void take_run_locked(struct swap_area *a, struct swap_cluster *ci,
 	for (uint64_t i = 0; i < nr; i++)
 		map_set(a, off + i, usage);
 	ci->count = (uint16_t)(ci->count + nr);
+	cluster_free_add(a, -(int64_t)nr);
 }
 
 /* Where this thread's next allocation of this order starts looking:

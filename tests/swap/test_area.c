@@ -85,6 +85,7 @@ static void test_bad_slots(void **state)
 			n++;
 		}
 		assert_int_equal(n, 1024 - 4);
+		assert_int_equal(swap_area_nr_free(a), 0);
 		swap_area_stats(a, &st);
 		assert_int_equal(st.nr_bad, 4);
 		assert_int_equal(st.nr_free, 0);
@@ -499,10 +500,16 @@ static void test_model_random(void **state)
 			m.map[bad[i]] = SWAP_MAP_BAD;
 		for (int step = 0; step < 400000; step++) {
 			model_step(a, &m, (unsigned int)rand_r(&seed) * 2654435761u);
-			if (step % 50000 == 0 || step == 399999)
-				for (uint64_t s = 0; s < pages; s++)
+			if (step % 50000 == 0 || step == 399999) {
+				uint64_t nr_free = 0;
+
+				for (uint64_t s = 0; s < pages; s++) {
 					assert_int_equal(swap_area_map(a, s),
 							 m.map[s]);
+					nr_free += !m.map[s];
+				}
+				assert_int_equal(swap_area_nr_free(a), nr_free);
+			}
 		}
 		free(m.map);
 		swap_area_destroy(a);
@@ -576,6 +583,7 @@ static void test_concurrent_stress(void **state)
 		}
 		swap_area_stats(a, &st);
 		assert_int_equal(st.nr_free, 1199);
+		assert_int_equal(swap_area_nr_free(a), 1199);
 		assert_int_equal(st.nr_inuse, 0);
 		if (p == SWAP_ALLOC_CLUSTER) {
 			assert_int_equal(st.cl_free + st.cl_nonfull +
