@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "swap/size.h"
 
 #define MAX_COMMANDS 32
 
@@ -40,30 +41,7 @@ int command_fail(const char *cmd, int rc, const char *fmt, ...)
 
 int command_parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if ((*end == 'B' || *end == 'b') && shift)
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
+	return swap_size_parse(s, out) ? -EINVAL : 0;
 }
 
 static int cmp_commands(const void *a, const void *b)
