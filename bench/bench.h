@@ -27,5 +27,6 @@ double bench_median(double *v, unsigned int n);
 
 int bench_alloc_main(int argc, char **argv);
 int bench_io_main(int argc, char **argv);
+int bench_fs_main(int argc, char **argv);
 
 #endif

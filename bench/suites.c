@@ -11,6 +11,7 @@ const struct bench_suite bench_suites[] = {
 	{ "alloc", "swap slot allocators: cluster vs scan_swap_map",
 	  bench_alloc_main },
 	{ "io", "IO engine vs fio, device model promises", bench_io_main },
+	{ "fs", "FUSE mount vs its backing file: fio, kernel swap", bench_fs_main },
 	{ NULL, NULL, NULL },
 };
 

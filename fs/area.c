@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #define FS_SWAP_SUFFIX ".swap"
 #define FS_META_SUFFIX ".meta"
+#define FS_SLOTMAP_SUFFIX ".slotmap"
 
 /* DIR-relative name of an area's backing (".swap") or metadata file. */
 static void area_path(const char *name, const char *suffix, char *buf,
@@ -389,24 +391,33 @@ static int area_size_files(struct fs_area *a, uint64_t pages)
 }
 
 /*
- * Give an unsized area its size: sparse backing file, swap header, swap
- * core objects.  Resizing a sized area is refused (-EBUSY); the same size
- * again is a no-op.  Caller holds fs.lock.
+ * Drop the data of a sized area of @pages before a resize: the file in
+ * DIR is emptied, each declared file has its part punched (never
+ * shrunk: the files are the user's).
  */
-int fs_area_resize_locked(struct fs_area *a, uint64_t size)
+static int area_clear_files(struct fs_area *a, uint64_t pages)
+{
+	for (unsigned int i = 0; i < a->nr_files; i++) {
+		off_t len =
+			(off_t)(area_file_pages(a, i, pages) * SWAP_PAGE_SIZE);
+
+		if (!a->meta.backing[0] && ftruncate(a->fds[i], 0) < 0)
+			return -errno;
+		if (a->meta.backing[0] &&
+		    fallocate(a->fds[i],
+			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			      len) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Size, format and attach an unsized area.  Caller holds fs.lock. */
+static int area_size_locked(struct fs_area *a, uint64_t size)
 {
 	uint64_t pages = size / SWAP_PAGE_SIZE;
 	int rc;
 
-	fs_assert_locked(a->fs);
-
-	if (a->sa)
-		return size == a->meta.size ? 0 : -EBUSY;
-	if (size == 0)
-		return 0;
-	if (size % SWAP_PAGE_SIZE || pages < SWAP_HEADER_MIN_GOODPAGES + 1 ||
-	    pages - 1 > UINT32_MAX)
-		return -EINVAL;
 	rc = area_size_files(a, pages);
 	if (rc)
 		return rc;
@@ -426,6 +437,75 @@ out_shrink:
 	if (!a->meta.backing[0] && ftruncate(a->fds[0], 0) < 0)
 		rc = rc ? rc : -errno;
 	return rc;
+}
+
+/* Take the sized objects of @a away (data dropped): it is unsized. */
+static int area_unsize_locked(struct fs_area *a)
+{
+	int rc;
+
+	area_detach(a);
+	rc = area_clear_files(a, a->meta.size / SWAP_PAGE_SIZE);
+	a->meta.size = 0;
+	clock_gettime(CLOCK_REALTIME, &a->mtime);
+	return rc ? rc : fs_area_save_locked(a);
+}
+
+/*
+ * Wait (up to a second) until @a has no open handles but the caller's
+ * @own: a release may still be on its way after a close.  fs.lock is
+ * dropped while waiting.  0, or -EBUSY when some stay open.
+ */
+static int area_wait_alone_locked(struct fs_area *a, unsigned int own)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	while (a->nr_open > own)
+		if (pthread_cond_timedwait(&a->fs->released, &a->fs->lock,
+					   &until) == ETIMEDOUT)
+			return a->nr_open > own ? -EBUSY : 0;
+	return 0;
+}
+
+/* Resize with IO shut out (see fs_area_io_begin).  fs.lock held. */
+static int area_resize_quiet_locked(struct fs_area *a, uint64_t size)
+{
+	int rc = 0;
+
+	atomic_store(&a->resizing, true);
+	while (atomic_load(&a->io_users))
+		usleep(100); /* completions never take fs.lock */
+	if (a->sa)
+		rc = area_unsize_locked(a);
+	if (!rc && size)
+		rc = area_size_locked(a, size);
+	atomic_store(&a->resizing, false);
+	return rc;
+}
+
+int fs_area_resize_locked(struct fs_area *a, uint64_t size, unsigned int own)
+{
+	uint64_t pages = size / SWAP_PAGE_SIZE;
+	int rc;
+
+	fs_assert_locked(a->fs);
+
+	if (size == fs_area_size(a))
+		return 0;
+	if (size &&
+	    (size % SWAP_PAGE_SIZE || pages < SWAP_HEADER_MIN_GOODPAGES + 1 ||
+	     pages - 1 > UINT32_MAX))
+		return -EINVAL;
+	if (a->sa) {
+		rc = area_wait_alone_locked(a, own);
+		if (rc)
+			return rc;
+		if (size == fs_area_size(a) || a->unlinked)
+			return a->unlinked ? -ENOENT : 0;
+	}
+	return area_resize_quiet_locked(a, size);
 }
 
 /*
@@ -483,6 +563,84 @@ out_put:
 	return rc;
 }
 
+/*
+ * Mark in use every slot of @a whose block holds data in a backing file
+ * (SEEK_DATA): what the mirror showed, as far as the files still tell,
+ * when no saved map can be trusted.  Discards punched holes, so a slot
+ * the kernel discarded stays free; a file system without SEEK_DATA shows
+ * every slot in use.
+ */
+static void area_slots_from_data(struct fs_area *a)
+{
+	uint64_t pages = a->meta.size / SWAP_PAGE_SIZE;
+
+	for (unsigned int i = 0; i < a->nr_files; i++) {
+		off_t end =
+			(off_t)(area_file_pages(a, i, pages) * SWAP_PAGE_SIZE);
+		uint64_t base = area_file_first(a, i, pages) * SWAP_PAGE_SIZE;
+		off_t data = 0, hole;
+
+		while (data < end) {
+			data = lseek(a->fds[i], data, SEEK_DATA);
+			if (data < 0 || data >= end)
+				break;
+			hole = lseek(a->fds[i], data, SEEK_HOLE);
+			if (hole < 0 || hole > end)
+				hole = end;
+			data &= ~(off_t)(SWAP_PAGE_SIZE - 1);
+			hole = (hole + SWAP_PAGE_SIZE - 1) &
+			       ~(off_t)(SWAP_PAGE_SIZE - 1);
+			fs_area_mirror_write(a, base + (uint64_t)data,
+					     (uint64_t)(hole - data));
+			data = hole;
+		}
+	}
+}
+
+/*
+ * Restore the slot map of a sized area at mount: the map saved at the last
+ * clean unmount, or, without one that matches the size and the header
+ * (the daemon died, or the file was reformatted offline), the slots that
+ * hold data.  The saved map is then removed, so that should this daemon
+ * die the next mount does not trust a map older than the data.
+ */
+static void area_restore_slots(struct fs_area *a)
+{
+	char path[FS_NAME_MAX + 16];
+	int64_t rc;
+
+	area_path(a->name, FS_SLOTMAP_SUFFIX, path, sizeof(path));
+	rc = fs_slotmap_load(a->fs->dirfd, path, a->sa, a->uuid);
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			fprintf(stderr,
+				"swapemu mount: %s: slot map not restored: "
+				"%s\n",
+				a->name, strerror((int)-rc));
+		area_slots_from_data(a);
+	}
+	if (rc != -ENOENT && unlinkat(a->fs->dirfd, path, 0) == 0)
+		fsync(a->fs->dirfd);
+}
+
+/* Save the slot map of a sized area at unmount.  Caller holds fs.lock. */
+static void area_save_slots_locked(struct fs_area *a)
+{
+	char path[FS_NAME_MAX + 16];
+	int rc;
+
+	fs_assert_locked(a->fs);
+	if (!a->sa || a->unlinked)
+		return;
+	area_path(a->name, FS_SLOTMAP_SUFFIX, path, sizeof(path));
+	rc = fs_slotmap_save(a->fs->dirfd, path, a->sa, a->uuid);
+	if (rc)
+		fprintf(stderr,
+			"swapemu mount: %s: cannot save the slot map: "
+			"%s\n",
+			a->name, strerror(-rc));
+}
+
 /* Restore area @name from its metadata and backing file at mount time. */
 int fs_area_load(struct fs *fs, const char *name)
 {
@@ -509,6 +667,7 @@ int fs_area_load(struct fs *fs, const char *name)
 		if (pread(a->fds[0], page, sizeof(page), 0) ==
 		    (ssize_t)sizeof(page))
 			fs_area_header_written(a, page);
+		area_restore_slots(a);
 	}
 	pthread_mutex_lock(&fs->lock);
 	rc = area_insert_locked(fs, a);
@@ -531,6 +690,8 @@ int fs_area_unlink_locked(struct fs_area *a)
 	area_path(a->name, FS_META_SUFFIX, path, sizeof(path));
 	if (unlinkat(a->fs->dirfd, path, 0) < 0 && errno != ENOENT)
 		return -errno;
+	area_path(a->name, FS_SLOTMAP_SUFFIX, path, sizeof(path));
+	unlinkat(a->fs->dirfd, path, 0); /* left by a failed restore */
 	area_path(a->name, FS_SWAP_SUFFIX, path, sizeof(path));
 	if (!a->meta.backing[0]) /* declared files are the user's */
 		unlinkat(a->fs->dirfd, path, 0);
@@ -614,6 +775,7 @@ unsigned int fs_areas_destroy_all(struct fs *fs)
 		if (!a)
 			continue;
 		fs_area_save_locked(a);
+		area_save_slots_locked(a);
 		fs->areas[i] = NULL;
 		fs_area_put(a);
 	}
@@ -663,7 +825,7 @@ static int area_declare_locked(struct fs *fs, const struct fs_spec *sp)
 	} else if (strcmp(a->meta.backing, sp->backing)) {
 		return -EBUSY; /* other backing files than declared */
 	}
-	rc = fs_area_resize_locked(a, sp->size);
+	rc = fs_area_resize_locked(a, sp->size, 0);
 	if (rc)
 		return rc;
 	if (sp->has_prio)

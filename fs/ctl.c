@@ -121,7 +121,8 @@ static int ctl_device(struct fs_area *a, FILE *f)
 	return 0;
 }
 
-/* Build the content of a control file into *@data (malloc'ed). */
+/* Build the content of a control file into *@data (malloc'ed); for an
+ * area's node the caller holds fs.lock (no resize meanwhile). */
 int fs_ctl_build(struct fs *fs, struct fs_area *a, enum fs_node node,
 		 char **data, size_t *len)
 {
@@ -216,14 +217,14 @@ int fs_ctl_write(struct fs_area *a, enum fs_node node, const char *buf,
 	text[size] = '\0';
 	while (size && (text[size - 1] == '\n' || text[size - 1] == ' '))
 		text[--size] = '\0';
+	pthread_mutex_lock(&a->fs->lock); /* no resize meanwhile */
 	if (node == FS_NODE_TRACE)
-		return ctl_write_trace(a, text);
-	pthread_mutex_lock(&a->fs->lock);
-	if (node == FS_NODE_DEVICE)
+		rc = ctl_write_trace(a, text);
+	else if (node == FS_NODE_DEVICE)
 		rc = ctl_write_device(a, text);
 	else
 		rc = ctl_write_priority(a, text);
-	if (!rc && !a->unlinked)
+	if (!rc && !a->unlinked && node != FS_NODE_TRACE)
 		rc = fs_area_save_locked(a);
 	pthread_mutex_unlock(&a->fs->lock);
 	return rc;

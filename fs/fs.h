@@ -68,6 +68,45 @@ int fs_meta_save(int dirfd, const char *path, const struct fs_meta *m);
 /* Read and parse @path below @dirfd.  Returns 0 or -errno. */
 int fs_meta_load(int dirfd, const char *path, struct fs_meta *m);
 
+/*
+ * Atomic replacement of a file below a directory (fs/replace.c): begin
+ * opens PATH.tmp, write appends to it, end (with the first error of the
+ * writes, or 0) syncs it, renames it over PATH and syncs the directory, or
+ * removes it when @rc is an error.  Each returns 0 or -errno; end returns
+ * @rc when it was an error.
+ */
+struct fs_replace {
+	int dirfd;		     /* directory of both files */
+	int fd;			     /* the temporary, -1 when closed */
+	char path[FS_NAME_MAX + 32]; /* the file replaced */
+	char tmp[FS_NAME_MAX + 40];  /* PATH.tmp */
+};
+
+int fs_replace_begin(struct fs_replace *r, int dirfd, const char *path);
+int fs_replace_write(struct fs_replace *r, const void *buf, size_t len);
+int fs_replace_end(struct fs_replace *r, int rc);
+
+/*
+ * The slot map file of an area, DIR/<name>.slotmap (fs/slotmap.c): its
+ * swap_map saved at a clean unmount, for the next mount to restore.  A
+ * line "swapemu-slotmap 1 pages=N uuid=UUID" then N bytes, slot 0 first.
+ */
+struct swap_area;
+
+/* Save the map of @sa, whose header has @uuid (16 bytes).  0 or -errno. */
+int fs_slotmap_save(int dirfd, const char *path, const struct swap_area *sa,
+		    const uint8_t *uuid);
+
+/*
+ * Mark in use in @sa (free slots only; slot 0 and bad slots are left
+ * alone) every slot that the file @path says was in use.  Returns the
+ * number of slots marked, -ENOENT without a file, -ESTALE when it was
+ * saved for another size or header (@uuid), -EINVAL when malformed (some
+ * slots may have been marked), or -errno.
+ */
+int64_t fs_slotmap_load(int dirfd, const char *path, struct swap_area *sa,
+			const uint8_t *uuid);
+
 /* An area declared on the mount command line (see fs_spec_parse). */
 struct fs_spec {
 	char name[FS_NAME_MAX + 1]; /* area file name */

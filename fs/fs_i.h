@@ -15,7 +15,7 @@
 #ifndef SWAPEMU_FS_FS_I_H
 #define SWAPEMU_FS_FS_I_H
 
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 
 #include <fuse_lowlevel.h>
 #include <assert.h>
@@ -69,6 +69,7 @@ struct fs_area {
 	char name[FS_NAME_MAX + 1]; /* file name at the root of the mount */
 	struct fs_meta meta;	    /* size, priority, mode, owner, model */
 	bool unlinked;		  /* removed: backing files go with last ref */
+	unsigned int nr_open;	  /* open handles of the area file itself */
 	struct timespec mtime;	  /* last data or metadata change */
 	unsigned int nr_files;	  /* backing files: 1 unless declared, <= 8 */
 	int fds[FS_MAX_FILES];	  /* our descriptors; fds[0] holds slot 0 */
@@ -77,6 +78,15 @@ struct fs_area {
 	struct swap_extent_map *map; /* slots -> backing file, one extent */
 	struct swap_io_area *io;     /* engine side: model, counters, trace */
 	uint8_t uuid[SWAP_HEADER_UUID_LEN]; /* UUID of the last header seen */
+	/*
+	 * A resize replaces sa, map, io and the stores.  Every IO counts
+	 * itself in io_users from before it looks at them until its reply
+	 * (fs_area_io_begin/end); a resize sets resizing, waits for io_users
+	 * to drain and clears it when done, and IO begun meanwhile fails
+	 * with EBUSY.
+	 */
+	atomic_uint io_users; /* IOs using the sized objects */
+	atomic_bool resizing; /* a resize is replacing them */
 	/*
 	 * rmw_lock guards rmw_busy: the stripes held by writes in flight.  A
 	 * write waits on rmw_cond until its stripes are free, takes them all
@@ -118,6 +128,8 @@ struct fs_pool {
 	unsigned int nr_free; /* entries on the free list */
 	struct fs_io *all;    /* the array allocated at setup */
 	void *mem;	      /* the buffers, one locked region */
+	size_t mem_len;	      /* bytes of mem */
+	bool registered;      /* mem is an engine fixed buffer */
 	unsigned int nr;      /* entries allocated */
 	size_t buf_len;	      /* bytes per buffer */
 };
@@ -131,6 +143,7 @@ struct fs {
 	size_t align;		       /* buffer alignment for the engine */
 	/* Guards areas[], next_id and every area's fs.lock fields. */
 	pthread_mutex_t lock;
+	pthread_cond_t released; /* an area file handle was released */
 	struct fs_area *areas[FS_MAX_AREAS]; /* live areas, NULL holes */
 	atomic_uint nr_alive;		     /* area objects not yet freed */
 	uint64_t next_id;		     /* id of the next area */
@@ -156,7 +169,14 @@ int fs_area_sync(struct fs_area *a);
 int fs_area_create_locked(struct fs *fs, const char *name,
 			  const struct fs_meta *m, struct fs_area **out);
 int fs_area_load(struct fs *fs, const char *name);
-int fs_area_resize_locked(struct fs_area *a, uint64_t size);
+/*
+ * Give @a the size @size (0: unsized).  Resizing a sized area reformats
+ * it (new header, every slot free, old data dropped) and is refused with
+ * EBUSY while handles other than the caller's @own ones stay open (a loop
+ * device, a swapon, another process) after a grace second for releases
+ * in flight.  Caller holds fs.lock.  0 or -errno.
+ */
+int fs_area_resize_locked(struct fs_area *a, uint64_t size, unsigned int own);
 void fs_area_get(struct fs_area *a);
 void fs_area_put(struct fs_area *a);
 int fs_area_save_locked(struct fs_area *a);
@@ -175,6 +195,21 @@ int fs_area_set_model_locked(struct fs_area *a, const char *text, char *err,
 int fs_area_declare(struct fs *fs, const struct fs_spec *sp);
 /* Start a new IO trace (on) or stop recording (off); area sized. */
 void fs_area_trace_enable(struct fs_area *a, bool on);
+
+static inline void fs_area_io_end(struct fs_area *a)
+{
+	atomic_fetch_sub(&a->io_users, 1);
+}
+
+/* Start an IO on @a's sized objects; false while a resize runs. */
+static inline bool fs_area_io_begin(struct fs_area *a)
+{
+	atomic_fetch_add(&a->io_users, 1);
+	if (!atomic_load(&a->resizing))
+		return true;
+	fs_area_io_end(a);
+	return false;
+}
 
 static inline fuse_ino_t fs_area_ino(const struct fs_area *a, enum fs_node n)
 {

@@ -51,6 +51,7 @@ int fs_pool_init(struct fs_pool *p, unsigned int nr, size_t buf_len,
 		return -ENOMEM;
 	}
 	memset(p->mem, 0, each * nr);
+	p->mem_len = each * nr;
 	for (unsigned int i = 0; i < nr; i++) {
 		struct fs_io *io = &p->all[i];
 
@@ -158,10 +159,12 @@ static void read_done(void *ctx, int64_t res)
 		fuse_reply_err(io->req, (int)-res);
 	else
 		fuse_reply_buf(io->req, (char *)io->buf + io->head, io->size);
+	fs_area_io_end(io->area);
 	io_put(pool, io);
 }
 
-int fs_io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off)
+/* 1: queued (read_done ends it), 0: already answered, or -errno. */
+static int io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off)
 {
 	uint64_t asize = fs_area_size(a), start, end;
 	struct fs_io *io;
@@ -187,7 +190,19 @@ int fs_io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off)
 	rc = swap_io_read(a->io, start, io->buf, io->len, read_done, io);
 	if (rc)
 		io_put(&a->fs->pool, io);
-	return rc;
+	return rc ? rc : 1;
+}
+
+int fs_io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off)
+{
+	int rc;
+
+	if (!fs_area_io_begin(a))
+		return -EBUSY;
+	rc = io_read(req, a, size, off);
+	if (rc <= 0)
+		fs_area_io_end(a);
+	return rc < 0 ? rc : 0;
 }
 
 /* The write itself finished: mirror, unlock, reply. */
@@ -208,6 +223,7 @@ static void write_done(void *ctx, int64_t res)
 		fuse_reply_err(io->req, (int)-res);
 	else
 		fuse_reply_write(io->req, io->size);
+	fs_area_io_end(a);
 	io_put(pool, io);
 }
 
@@ -218,6 +234,7 @@ static void write_abort(struct fs_io *io, int err)
 
 	stripes_give(io->area, io->stripes);
 	fuse_reply_err(io->req, -err);
+	fs_area_io_end(io->area);
 	io_put(pool, io);
 }
 
@@ -294,8 +311,9 @@ static void write_read_edges(struct fs_io *io)
 	edge_done(io, 0); /* drop the submitter's count */
 }
 
-int fs_io_write(fuse_req_t req, struct fs_area *a, const char *data,
-		size_t size, off_t off)
+/* 1: queued (write_done or write_abort ends it), 0: answered, -errno. */
+static int io_write(fuse_req_t req, struct fs_area *a, const char *data,
+		    size_t size, off_t off)
 {
 	uint64_t asize = fs_area_size(a), start, end;
 	struct fs_io *io;
@@ -326,7 +344,20 @@ int fs_io_write(fuse_req_t req, struct fs_area *a, const char *data,
 		write_read_edges(io);
 	else
 		write_submit(io);
-	return 0;
+	return 1;
+}
+
+int fs_io_write(fuse_req_t req, struct fs_area *a, const char *data,
+		size_t size, off_t off)
+{
+	int rc;
+
+	if (!fs_area_io_begin(a))
+		return -EBUSY;
+	rc = io_write(req, a, data, size, off);
+	if (rc <= 0)
+		fs_area_io_end(a);
+	return rc < 0 ? rc : 0;
 }
 
 /* Zero [off, off + len) inside one block, synchronously (stripes held). */
@@ -349,7 +380,7 @@ static int punch_partial(struct fs_area *a, struct fs_io *io, uint64_t off,
  * backing range is punched) and their slots freed in the mirror; partial
  * blocks at either end are zeroed.  Synchronous: runs in a FUSE worker.
  */
-int fs_io_punch(struct fs_area *a, uint64_t off, uint64_t len)
+static int io_punch(struct fs_area *a, uint64_t off, uint64_t len)
 {
 	uint64_t asize = fs_area_size(a), end, in_start, in_end;
 	struct fs_io *io;
@@ -390,5 +421,16 @@ int fs_io_punch(struct fs_area *a, uint64_t off, uint64_t len)
 out_unlock:
 	stripes_give(a, io->stripes);
 	io_put(&a->fs->pool, io);
+	return rc;
+}
+
+int fs_io_punch(struct fs_area *a, uint64_t off, uint64_t len)
+{
+	int rc;
+
+	if (!fs_area_io_begin(a))
+		return -EBUSY;
+	rc = io_punch(a, off, len);
+	fs_area_io_end(a);
 	return rc;
 }

@@ -2,8 +2,8 @@
 /*
  * The metadata file of an area, DIR/<name>.meta: one key=value per line
  * after a magic line, so that an operator can read it and a newer version
- * can add keys.  Written as a whole to a temporary file that is renamed
- * over the old one, so a crash leaves either version, never a mix.
+ * can add keys.  Replaced as a whole (fs/replace.c), so a crash leaves
+ * either version, never a mix.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -118,53 +118,19 @@ int fs_meta_format(const struct fs_meta *m, char *buf, size_t len)
 			m->backing);
 }
 
-/* Write all of @buf to @fd. */
-static int meta_write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int fs_meta_save(int dirfd, const char *path, const struct fs_meta *m)
 {
-	char buf[META_MAX], tmp[FS_NAME_MAX + 32];
-	int len, fd, rc;
+	struct fs_replace r;
+	char buf[META_MAX];
+	int len, rc;
 
 	len = fs_meta_format(m, buf, sizeof(buf));
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		return -EOVERFLOW;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	rc = meta_write_all(fd, buf, (size_t)len);
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	if (rc)
-		goto out_unlink;
-	if (renameat(dirfd, tmp, dirfd, path) < 0) {
-		rc = -errno;
-		goto out_unlink;
-	}
-	if (fsync(dirfd) < 0)
-		return -errno;
-	return 0;
-
-out_unlink:
-	unlinkat(dirfd, tmp, 0);
-	return rc;
+	rc = fs_replace_begin(&r, dirfd, path);
+	if (!rc)
+		rc = fs_replace_write(&r, buf, (size_t)len);
+	return fs_replace_end(&r, rc);
 }
 
 int fs_meta_load(int dirfd, const char *path, struct fs_meta *m)

@@ -28,14 +28,16 @@
 
 #define FS_POOL_NR 32u		  /* requests in flight at most */
 #define FS_MAX_IO (1024u * 1024u) /* max_write and largest read */
+#define FS_THREADS_DEFAULT 2u	  /* FUSE worker threads at most */
+#define FS_THREADS_MAX 64u
 
 /* Options of our own, parsed with fuse_opt before libfuse sees the rest. */
 struct fs_mount_opts {
-	char *backing; /* --backing DIR */
-	int show_help; /* -h / --help */
-	struct fs_spec
-		areas[FS_MAX_AREAS]; /* --area specs */
-	unsigned int nr_areas;	     /* entries of areas[] used */
+	char *backing;	      /* --backing DIR */
+	int show_help;	      /* -h / --help */
+	unsigned int threads; /* --threads N: FUSE workers at most */
+	struct fs_spec areas[FS_MAX_AREAS]; /* --area specs */
+	unsigned int nr_areas;		    /* entries of areas[] used */
 };
 
 /* fuse_opt keys handed to fs_mount_opt_proc. */
@@ -49,6 +51,8 @@ enum { FS_KEY_AREA = 1 };
 static const struct fuse_opt fs_mount_optspec[] = {
 	{"--backing %s", offsetof(struct fs_mount_opts, backing), 0},
 	{"--backing=%s", offsetof(struct fs_mount_opts, backing), 0},
+	{"--threads %u", offsetof(struct fs_mount_opts, threads), 0},
+	{"--threads=%u", offsetof(struct fs_mount_opts, threads), 0},
 	FUSE_OPT_KEY("--area ", FS_KEY_AREA),
 	FUSE_OPT_KEY("--area=", FS_KEY_AREA),
 	FS_OPT("-h", show_help),
@@ -90,6 +94,7 @@ static void fs_mount_usage(void)
 	       "backing directory: " FS_DEFAULT_BACKING ").\n\n"
 	       "options:\n"
 	       "  --backing DIR   backing directory (created if missing)\n"
+	       "  --threads N     FUSE worker threads (default %u)\n"
 	       "  --area NAME:SIZE[:PRIO[:MODEL[:FILE,...]]]\n"
 	       "                  create or check an area at mount; MODEL is\n"
 	       "                  a device preset or key=value words joined\n"
@@ -98,7 +103,8 @@ static void fs_mount_usage(void)
 	       "                  DIR/NAME.swap (may be repeated)\n"
 	       "  -f              stay in the foreground\n"
 	       "  -o OPTIONS      FUSE mount options\n"
-	       "  -h, --help      show this help\n");
+	       "  -h, --help      show this help\n",
+	       FS_THREADS_DEFAULT);
 }
 
 /* Lock memory and mark the process an IO flusher (see top of file). */
@@ -125,6 +131,7 @@ static int fs_setup(struct fs *fs, const char *backing)
 
 	memset(fs, 0, sizeof(*fs));
 	pthread_mutex_init(&fs->lock, NULL);
+	pthread_cond_init(&fs->released, NULL);
 	fs->dirfd = -1;
 	fs->uid = getuid();
 	fs->gid = getgid();
@@ -139,7 +146,19 @@ static int fs_setup(struct fs *fs, const char *backing)
 	rc = fs_pool_init(&fs->pool, FS_POOL_NR, FS_MAX_IO, fs->align);
 	if (rc)
 		return rc;
-	return swap_io_engine_create(&cfg, &fs->engine);
+	rc = swap_io_engine_create(&cfg, &fs->engine);
+	if (rc)
+		return rc;
+	/* Fixed buffers: the pool's pages are pinned once, not per IO. */
+	rc = swap_io_register_buffer(fs->engine, fs->pool.mem,
+				     fs->pool.mem_len);
+	if (rc)
+		fprintf(stderr,
+			"swapemu mount: warning: cannot register buffers: "
+			"%s\n",
+			strerror(-rc));
+	fs->pool.registered = !rc;
+	return 0;
 }
 
 static void fs_teardown(struct fs *fs)
@@ -149,6 +168,8 @@ static void fs_teardown(struct fs *fs)
 		fprintf(stderr, "swapemu mount: areas still open at exit\n");
 		return;
 	}
+	if (fs->pool.registered)
+		swap_io_unregister_buffer(fs->engine, fs->pool.mem);
 	if (fs->engine)
 		swap_io_engine_destroy(fs->engine);
 	if (fs->pool.all)
@@ -156,6 +177,7 @@ static void fs_teardown(struct fs *fs)
 	if (fs->dirfd >= 0)
 		close(fs->dirfd);
 	free(fs->backing);
+	pthread_cond_destroy(&fs->released);
 	pthread_mutex_destroy(&fs->lock);
 }
 
@@ -219,13 +241,35 @@ static int fs_check_specs(const struct fs_mount_opts *mo, const char *backing)
 	return rc;
 }
 
+/*
+ * Serve requests with at most @mo->threads workers, all kept when idle.
+ * Few workers is what the IO path wants: a handler only queues the IO to
+ * the engine and returns, so one worker drains a queue of requests without
+ * sleeping, while every extra idle worker costs a wakeup (a context switch)
+ * per request.  More than one keeps the rare blocking handler (fsync,
+ * punch, a full request pool) from stalling the rest.
+ */
+static int fs_loop(struct fuse_session *se, const struct fuse_cmdline_opts *co,
+		   const struct fs_mount_opts *mo)
+{
+	struct fuse_loop_config *lc = fuse_loop_cfg_create();
+	int rc;
+
+	if (!lc)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(lc, (unsigned int)co->clone_fd);
+	fuse_loop_cfg_set_max_threads(lc, mo->threads);
+	fuse_loop_cfg_set_idle_threads(lc, mo->threads);
+	rc = fuse_session_loop_mt(se, lc);
+	fuse_loop_cfg_destroy(lc);
+	return rc;
+}
+
 /* Mount, daemonize, guard memory, restore areas, serve. */
 static int fs_serve(struct fs *fs, struct fuse_args *args,
 		    struct fuse_cmdline_opts *co,
 		    const struct fs_mount_opts *mo, const char *backing)
 {
-	struct fuse_loop_config lc = {.clone_fd = co->clone_fd,
-				      .max_idle_threads = 10};
 	struct fuse_session *se;
 	int rc = 1;
 
@@ -253,7 +297,7 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 			goto out_unmount;
 		}
 	}
-	rc = fuse_session_loop_mt(se, &lc) ? 1 : 0;
+	rc = fs_loop(se, co, mo) ? 1 : 0;
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
@@ -275,9 +319,17 @@ int fs_mount_main(int argc, char **argv)
 	memset(&fs, 0, sizeof(fs));
 	fs.dirfd = -1;
 	pthread_mutex_init(&fs.lock, NULL);
+	pthread_cond_init(&fs.released, NULL);
 	if (fuse_opt_parse(&args, &mo, fs_mount_optspec, fs_mount_opt_proc) ||
 	    fuse_parse_cmdline(&args, &co))
 		goto out_free_args;
+	if (!mo.threads)
+		mo.threads = FS_THREADS_DEFAULT;
+	if (mo.threads > FS_THREADS_MAX) {
+		fprintf(stderr, "swapemu mount: --threads: 1..%u\n",
+			FS_THREADS_MAX);
+		goto out_free_args;
+	}
 	if (mo.show_help || co.show_help) {
 		fs_mount_usage();
 		rc = 0;

@@ -145,13 +145,22 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 		fs_area_put(a);
 }
 
-/* Apply the attribute changes of a setattr to an area.  fs.lock held. */
-static int fs_setattr_locked(struct fs_area *a, struct stat *attr, int set)
+static struct fs_handle *fs_handle_of(struct fuse_file_info *fi)
+{
+	return (struct fs_handle *)(uintptr_t)fi->fh;
+}
+
+/*
+ * Apply the attribute changes of a setattr to an area; @own is 1 when it
+ * comes through one of the area's handles (ftruncate).  fs.lock held.
+ */
+static int fs_setattr_locked(struct fs_area *a, struct stat *attr, int set,
+			     unsigned int own)
 {
 	int rc = 0;
 
 	if (set & FUSE_SET_ATTR_SIZE) {
-		rc = fs_area_resize_locked(a, (uint64_t)attr->st_size);
+		rc = fs_area_resize_locked(a, (uint64_t)attr->st_size, own);
 		if (rc)
 			return rc;
 	}
@@ -179,8 +188,10 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (!a)
 		return;
 	if (node == FS_NODE_FILE) {
+		unsigned int own = fi && fs_handle_of(fi)->area == a;
+
 		pthread_mutex_lock(&fs->lock);
-		rc = fs_setattr_locked(a, attr, to_set);
+		rc = fs_setattr_locked(a, attr, to_set, own);
 		pthread_mutex_unlock(&fs->lock);
 	} else if (node == FS_NODE_DIR || (to_set & ~FUSE_SET_ATTR_SIZE)) {
 		rc = -EPERM; /* control files: only O_TRUNC's size 0 */
@@ -305,8 +316,14 @@ static int fs_open_handle(struct fs *fs, struct fs_area *a, enum fs_node node,
 		return -ENOMEM;
 	h->area = a;
 	h->node = node;
+	if (a)
+		pthread_mutex_lock(&fs->lock); /* no resize while building */
 	if (node != FS_NODE_FILE || !a)
 		rc = fs_ctl_build(fs, a, node, &h->data, &h->len);
+	else
+		a->nr_open++;
+	if (a)
+		pthread_mutex_unlock(&fs->lock);
 	if (rc) {
 		free(h);
 		return rc;
@@ -381,11 +398,6 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fs_area_put(a);
 }
 
-static struct fs_handle *fs_handle_of(struct fuse_file_info *fi)
-{
-	return (struct fs_handle *)(uintptr_t)fi->fh;
-}
-
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -430,7 +442,14 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct fs_handle *h = fs_handle_of(fi);
+	struct fs *fs = fs_of(req);
 
+	if (h->area && h->node == FS_NODE_FILE) {
+		pthread_mutex_lock(&fs->lock);
+		h->area->nr_open--;
+		pthread_cond_broadcast(&fs->released);
+		pthread_mutex_unlock(&fs->lock);
+	}
 	if (h->area)
 		fs_area_put(h->area);
 	free(h->data);
@@ -531,7 +550,7 @@ static int fs_fallocate_area(struct fs_area *a, int mode, off_t off, off_t len)
 	if (off < 0 || len <= 0)
 		return -EINVAL;
 	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-		return a->sa ? fs_io_punch(a, (uint64_t)off, (uint64_t)len) : 0;
+		return fs_io_punch(a, (uint64_t)off, (uint64_t)len);
 	if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE)
 		return -EOPNOTSUPP;
 	if (a->sa)
@@ -539,7 +558,7 @@ static int fs_fallocate_area(struct fs_area *a, int mode, off_t off, off_t len)
 	if (mode == FALLOC_FL_KEEP_SIZE)
 		return 0;
 	pthread_mutex_lock(&a->fs->lock);
-	rc = fs_area_resize_locked(a, end);
+	rc = fs_area_resize_locked(a, end, 1);
 	pthread_mutex_unlock(&a->fs->lock);
 	return rc;
 }

@@ -15,7 +15,12 @@
 #      backing files;
 #  (g) --area declares an area at mount and refuses a conflicting size;
 #      an area declared over several backing files spreads its slots over
-#      them (one extent each), and IO across an extent boundary is exact.
+#      them (one extent each), and IO across an extent boundary is exact;
+#  (h) the slot map survives a clean unmount byte for byte; after the
+#      daemon is killed it is rebuilt from the blocks holding data
+#      (punched slots stay free);
+#  (i) truncate of a sized area reformats it at the new size, and is
+#      refused with EBUSY while a loop device holds the file.
 #
 # Runs as root with SWAPEMU set to the swapemu binary.
 
@@ -23,7 +28,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $EUID -eq 0 ]] || e2e_fail "must run as root (FUSE mount)"
 [[ -x ${SWAPEMU:-} ]] || e2e_fail "SWAPEMU must name the swapemu binary"
-e2e_need fusermount3 mountpoint mkswap dd cmp truncate fallocate od awk
+e2e_need fusermount3 mountpoint mkswap dd cmp truncate fallocate od awk \
+	losetup
 e2e_tmpdir DIR
 MNT=$DIR/mnt
 BACK=$DIR/back
@@ -35,6 +41,12 @@ REGION_LEN=$((4 << 20))
 expect_eq() {
 	[[ $2 == "$3" ]] || e2e_fail "$1: got '$2', expected '$3'"
 	echo "ok: $1 = $2"
+}
+
+# Kill a daemon started by hand (SIGKILL: no clean unmount) and reap it.
+stop_daemon() {
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
 }
 
 mount_fs() {
@@ -207,5 +219,75 @@ echo "ok: IO across extents lands in both files"
 rm "$MNT/multi"
 [[ -e $EXT/f1 && ! -e $BACK/multi.meta ]] ||
 	e2e_fail "unlink of a declared area: wrong files removed"
+e2e_fuse_umount "$MNT"
+
+e2e_log "slot map across a clean unmount"
+S=$MNT/slots
+mount_fs
+truncate -s 64M "$S"
+dd if=/dev/urandom of="$S" bs=1M seek=4 count=1 conv=notrunc status=none
+dd if=/dev/urandom of="$S" bs=4K seek=4096 count=1 conv=notrunc status=none
+fallocate -p -o $((4 << 20)) -l 65536 "$S"
+expect_eq "slots in use" "$(slots_used slots)" $((256 + 1 - 16))
+cat "$MNT/.swapemu/slots/slotmap" >"$DIR/map.before"
+e2e_fuse_umount "$MNT"
+[[ -s $BACK/slots.slotmap ]] || e2e_fail "no slot map saved at unmount"
+mount_fs
+cmp "$MNT/.swapemu/slots/slotmap" "$DIR/map.before" ||
+	e2e_fail "slot map differs after remount"
+echo "ok: slot map restored byte for byte"
+[[ ! -e $BACK/slots.slotmap ]] || e2e_fail "saved slot map kept while mounted"
+
+e2e_log "slot map after the daemon is killed"
+e2e_fuse_umount "$MNT"
+"$SWAPEMU" mount --backing "$BACK" -f "$MNT" 2>/dev/null &
+daemon=$!
+e2e_defer "daemon" stop_daemon "$daemon"
+e2e_defer "deadmount:$MNT" umount -l "$MNT"
+for ((i = 0; i < 100; i++)); do
+	mountpoint -q "$MNT" && break
+	sleep 0.1
+done
+mountpoint -q "$MNT" || e2e_fail "not mounted"
+dd if=/dev/urandom of="$S" bs=4K seek=8192 count=2 conv=notrunc status=none
+expect_eq "slots in use before the kill" "$(slots_used slots)" $((241 + 2))
+cat "$MNT/.swapemu/slots/slotmap" >"$DIR/map.before"
+e2e_undo "daemon"
+e2e_undo "deadmount:$MNT"
+[[ ! -e $BACK/slots.slotmap ]] || e2e_fail "a killed daemon left a slot map"
+mount_fs
+cmp "$MNT/.swapemu/slots/slotmap" "$DIR/map.before" ||
+	e2e_fail "slot map not rebuilt from the data blocks"
+echo "ok: slot map rebuilt from the blocks holding data"
+
+e2e_log "resize"
+dd if=/dev/urandom of="$S" bs=1M seek=8 count=1 conv=notrunc status=none
+e2e_losetup loop "$S"
+if truncate -s 128M "$S" 2>"$DIR/err"; then
+	e2e_fail "resize accepted while a loop device holds the area"
+fi
+grep -q "busy" "$DIR/err" || e2e_fail "resize while busy: $(cat "$DIR/err")"
+expect_eq "size kept" "$(stat -c %s "$S")" 67108864
+echo "ok: resize refused with EBUSY while attached"
+e2e_detach "$loop"
+truncate -s 128M "$S"
+expect_eq "size after resize" "$(stat -c %s "$S")" 134217728
+expect_eq "backing size after resize" "$(stat -c %s "$BACK/slots.swap")" \
+	134217728
+"$SWAPEMU" inspect "$S" >"$DIR/inspect"
+expect_eq "label after resize" \
+	"$(awk '$1 == "label:" { print $2 }' "$DIR/inspect")" slots
+expect_eq "slots after resize" "$(slots_used slots)" 0
+expect_eq "old data dropped" "$(dd if="$S" bs=1M skip=8 count=1 \
+	status=none | tr -d '\0' | wc -c)" 0
+truncate -s 32M "$S"
+expect_eq "size after shrinking" "$(stat -c %s "$S")" 33554432
+truncate -s 0 "$S"
+expect_eq "size after truncate to 0" "$(stat -c %s "$S")" 0
+truncate -s 16M "$S"
+"$SWAPEMU" inspect "$S" >/dev/null || e2e_fail "no header after resizing"
+e2e_fuse_umount "$MNT"
+mount_fs
+expect_eq "size after remount" "$(stat -c %s "$S")" 16777216
 e2e_fuse_umount "$MNT"
 echo "PASS"
