@@ -121,13 +121,22 @@ int io_area_get(struct swap_io_area *a)
 	return 0;
 }
 
+/*
+ * Drop one reference.  The last one is dropped under idle_lock: detach
+ * reads inflight under that lock, so it cannot see zero and free the area
+ * while this function still reads a->closing (TSan caught that race).
+ */
 void io_area_put(struct swap_io_area *a)
 {
-	if (atomic_fetch_sub(&a->inflight, 1) == 1 && atomic_load(&a->closing)) {
-		pthread_mutex_lock(&a->idle_lock);
+	uint64_t n = atomic_load_explicit(&a->inflight, memory_order_relaxed);
+
+	while (n > 1)
+		if (atomic_compare_exchange_weak(&a->inflight, &n, n - 1))
+			return;
+	pthread_mutex_lock(&a->idle_lock);
+	if (atomic_fetch_sub(&a->inflight, 1) == 1 && atomic_load(&a->closing))
 		pthread_cond_broadcast(&a->idle);
-		pthread_mutex_unlock(&a->idle_lock);
-	}
+	pthread_mutex_unlock(&a->idle_lock);
 }
 
 const char *swap_io_area_name(const struct swap_io_area *a)

@@ -12,6 +12,7 @@
 
 #define DEFAULT_RING_ENTRIES 256u
 #define DEFAULT_NR_REQS 1024u
+#define DEFAULT_SUBMIT_BATCH 4u
 #define MAX_RING_ENTRIES 4096u
 #define MAX_REGION (1ull << 30) /* io_uring's limit per buffer */
 
@@ -54,8 +55,11 @@ static int engine_config(const struct swap_io_config *in,
 		out->ring_entries = DEFAULT_RING_ENTRIES;
 	if (!out->nr_reqs)
 		out->nr_reqs = DEFAULT_NR_REQS;
+	if (!out->submit_batch)
+		out->submit_batch = DEFAULT_SUBMIT_BATCH;
 	if (out->nr_rings > SWAP_IO_MAX_RINGS ||
-	    out->ring_entries > MAX_RING_ENTRIES)
+	    out->ring_entries > MAX_RING_ENTRIES ||
+	    out->submit_batch > out->ring_entries)
 		return -EINVAL;
 	return 0;
 }

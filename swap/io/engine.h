@@ -72,6 +72,8 @@ struct swap_io_config {
 	unsigned int nr_rings;     /* ring threads; 0: 1 */
 	unsigned int ring_entries; /* SQ entries per ring; 0: 256 */
 	unsigned int nr_reqs;      /* requests preallocated; 0: 1024 */
+	unsigned int submit_batch; /* SQEs handed to the kernel at once;
+				    * 0: 4 (docs/IO.md, "Submission") */
 	bool no_fixed_files;       /* do not register store fds */
 	bool no_defer_taskrun;     /* no SINGLE_ISSUER / DEFER_TASKRUN */
 };

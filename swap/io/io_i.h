@@ -197,7 +197,7 @@ struct io_ring {
 	bool stop;                  /* ring thread: exit when idle */
 	unsigned int cq_entries;    /* ring thread: CQ size */
 	unsigned int sqe_inflight;  /* ring thread: SQEs not yet reaped */
-	uint64_t wake_lag_ns;       /* ring thread: mean lateness of timed wakeups */
+	uint64_t wake_lag_ns;       /* ring thread: usual lateness of a wakeup */
 	struct io_req *pending;     /* ring thread: requests to start, FIFO */
 	struct io_req **pending_tail; /* ring thread: end of pending */
 	struct io_req *stalled;     /* ring thread: waiting for SQE space */
@@ -270,8 +270,6 @@ void io_ring_push(struct io_ring *r, struct io_req *first,
 		  struct io_req *last);
 /* The ring whose thread is running the caller, or NULL. */
 struct io_ring *io_ring_current(void);
-/* ring thread: the request has done what it could; maybe complete it. */
-void io_ring_start_req(struct io_ring *r, struct io_req *req);
 void io_ring_piece_done(struct io_ring *r, struct io_piece *p, int res);
 
 /* piece.c: split requests along extents and prepare SQEs (ring thread). */

@@ -171,6 +171,9 @@ static void piece_prep(struct io_ring *r, struct io_piece *p)
 	r->sqe_inflight++;
 	p->busy = true;
 	p->retry = false;
+	/* Short batches: see "Submission" in docs/IO.md. */
+	if (io_uring_sq_ready(&r->ring) >= r->e->cfg.submit_batch)
+		io_uring_submit(&r->ring);
 }
 
 bool io_piece_issue(struct io_ring *r, struct io_req *req)

@@ -18,7 +18,8 @@
 #include "swap/io/stat.h"
 
 #define REAP_BATCH 64
-#define RING_MAX_LAG_NS 200000ull /* a lag beyond this is not learned */
+#define RING_MAX_LAG_NS 50000ull /* bound of the learned lag (and of a poll) */
+#define RING_LAG_STEP_NS 2000ll /* the most one wakeup moves the lag */
 
 static __thread struct io_ring *tls_ring;
 
@@ -124,11 +125,19 @@ static void ring_try_complete(struct io_ring *r, struct io_req *req)
 	ring_complete(r, req);
 }
 
-void io_ring_start_req(struct io_ring *r, struct io_req *req)
+/*
+ * Hand @req to the device model and issue its pieces.  @now_ns is its
+ * arrival: one clock reading for all the requests the thread starts in one
+ * pass, so a batch reaches the model together and its emulated completions
+ * fall due together (one wakeup, not one per request).  Every request of
+ * the pass was submitted before that reading.
+ */
+static void ring_start_req(struct io_ring *r, struct io_req *req,
+			   uint64_t now_ns)
 {
 	struct swap_io_area *a = req->area;
 
-	req->arrive_ns = io_now_ns();
+	req->arrive_ns = now_ns;
 	if (swap_dev_active(a->dev)) {
 		swap_dev_plan(a->dev, req->op, req->off / SWAP_IO_BLOCK,
 			      req->len / SWAP_IO_BLOCK, req->arrive_ns,
@@ -143,13 +152,13 @@ void io_ring_start_req(struct io_ring *r, struct io_req *req)
 	ring_try_complete(r, req);
 }
 
-/* Run a control message or start an IO request. */
-static void ring_start(struct io_ring *r, struct io_req *req)
+/* Run a control message or start an IO request arrived at @now_ns. */
+static void ring_start(struct io_ring *r, struct io_req *req, uint64_t now_ns)
 {
 	int rc;
 
 	if (!req->ctl) {
-		io_ring_start_req(r, req);
+		ring_start_req(r, req, now_ns);
 		return;
 	}
 	rc = req->ctl(r, req->ctl_arg);
@@ -163,15 +172,30 @@ static bool ring_room(const struct io_ring *r)
 	return r->sqe_inflight < r->cq_entries;
 }
 
+/*
+ * Start the requests pending now, all arriving at one clock reading.  What
+ * their callbacks queue meanwhile (a request may complete at once) waits
+ * for the next pass, so no request arrives before it was submitted.
+ */
 static void ring_run_pending(struct io_ring *r)
 {
-	struct io_req *req;
+	struct io_req *req = r->pending, **tail = r->pending_tail, *next;
+	uint64_t now;
 
-	while ((req = r->pending) && ring_room(r)) {
-		r->pending = req->next;
+	if (!req || !ring_room(r))
+		return;
+	now = io_now_ns();
+	r->pending = NULL;
+	r->pending_tail = &r->pending;
+	for (; req && ring_room(r); req = next) {
+		next = req->next;
+		ring_start(r, req, now);
+	}
+	if (req) { /* out of room: the rest goes back in front, in order */
+		*tail = r->pending;
 		if (!r->pending)
-			r->pending_tail = &r->pending;
-		ring_start(r, req);
+			r->pending_tail = tail;
+		r->pending = req;
 	}
 }
 
@@ -198,13 +222,7 @@ static void ring_run_stalled(struct io_ring *r)
 	}
 }
 
-/*
- * Complete the requests whose emulated time has come.  Wakeups from a timed
- * sleep arrive late by a few microseconds (more in a virtual machine); the
- * sleep is cut short by the learned lag, and what falls due within a
- * quarter of it is completed now, so emulated latencies land on target on
- * average instead of always late.
- */
+/* Complete the requests whose emulated time has come (none early). */
 static void ring_run_timers(struct io_ring *r)
 {
 	struct io_req *req;
@@ -212,20 +230,31 @@ static void ring_run_timers(struct io_ring *r)
 
 	if (!r->heap_nr)
 		return;
-	now = io_now_ns() + r->wake_lag_ns / 4;
+	now = io_now_ns();
 	while ((req = io_timer_pop(r, now)))
 		ring_try_complete(r, req);
 }
 
-/* Learn the lag of a timed wakeup that was due at @due_ns. */
-static void ring_learn_lag(struct io_ring *r, uint64_t due_ns)
+/*
+ * Learn how late a timed sleep that asked to wake at @wake_ns woke up.
+ * The lag moves by an eighth of the difference, at most RING_LAG_STEP_NS
+ * per sample: it follows the typical lateness (~20 us on a virtual
+ * machine) while a preempted thread's rare millisecond moves it little.
+ */
+static void ring_learn_lag(struct io_ring *r, uint64_t wake_ns)
 {
-	uint64_t now = io_now_ns(), lag = now > due_ns ? now - due_ns : 0;
+	uint64_t now = io_now_ns();
+	int64_t diff = (int64_t)(now > wake_ns ? now - wake_ns : 0) -
+		       (int64_t)r->wake_lag_ns;
 
-	if (lag > RING_MAX_LAG_NS)
-		lag = RING_MAX_LAG_NS;
-	/* An EWMA with weight 1/8 on the new sample. */
-	r->wake_lag_ns = (7 * r->wake_lag_ns + lag) / 8;
+	diff /= 8;
+	if (diff > RING_LAG_STEP_NS)
+		diff = RING_LAG_STEP_NS;
+	if (diff < -RING_LAG_STEP_NS)
+		diff = -RING_LAG_STEP_NS;
+	r->wake_lag_ns = (uint64_t)((int64_t)r->wake_lag_ns + diff);
+	if (r->wake_lag_ns > RING_MAX_LAG_NS)
+		r->wake_lag_ns = RING_MAX_LAG_NS;
 }
 
 /* The result of a finished piece; the piece is then free. */
@@ -297,12 +326,15 @@ static void ring_reap(struct io_ring *r)
 	} while (n == REAP_BATCH);
 }
 
-/* Anything to do without waiting? */
-static bool ring_busy(struct io_ring *r)
+/*
+ * Anything to do without sleeping?  A timer due within the learned wakeup
+ * lag counts: a sleep would overshoot it, so the thread polls until then.
+ */
+static bool ring_busy(struct io_ring *r, uint64_t next)
 {
 	return (ring_room(r) && (r->pending || r->stalled)) ||
 	       io_uring_cq_ready(&r->ring) ||
-	       io_timer_next(r) <= io_now_ns();
+	       (next != UINT64_MAX && next <= io_now_ns() + r->wake_lag_ns);
 }
 
 static bool ring_idle(const struct io_ring *r)
@@ -311,35 +343,48 @@ static bool ring_idle(const struct io_ring *r)
 	       !r->sqe_inflight && !atomic_load(&r->inbox);
 }
 
-/* Submit, and sleep until a CQE, a wakeup or the next timer. */
-static void ring_enter(struct io_ring *r)
+/* Sleep until a CQE, a wakeup or the learned lag before timer @next. */
+static void ring_sleep(struct io_ring *r, uint64_t next)
 {
 	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
-	uint64_t next, now, wake;
+	uint64_t now, wake;
 
-	if (ring_busy(r) || (r->stop && ring_idle(r))) {
+	if (next == UINT64_MAX) {
+		io_uring_submit_and_wait(&r->ring, 1);
+		return;
+	}
+	now = io_now_ns();
+	wake = next - r->wake_lag_ns;
+	if (wake <= now) {
+		io_uring_submit_and_get_events(&r->ring);
+		return;
+	}
+	ts.tv_sec = (long long)((wake - now) / 1000000000ull);
+	ts.tv_nsec = (long long)((wake - now) % 1000000000ull);
+	if (io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL) ==
+	    -ETIME)
+		ring_learn_lag(r, wake);
+}
+
+/*
+ * Submit, and sleep until a CQE, a wakeup or the next timer.  A timed
+ * sleep ends the learned lag early and the thread polls the rest, so
+ * emulated completions are neither early nor, on average, late.
+ */
+static void ring_enter(struct io_ring *r)
+{
+	uint64_t next = io_timer_next(r);
+
+	if (ring_busy(r, next) || (r->stop && ring_idle(r))) {
 		io_uring_submit_and_get_events(&r->ring);
 		return;
 	}
 	atomic_store(&r->sleeping, true);
-	if (atomic_load(&r->inbox)) {
-		atomic_store(&r->sleeping, false);
+	if (atomic_load(&r->inbox))
 		io_uring_submit_and_get_events(&r->ring);
-		return;
-	}
-	next = io_timer_next(r);
-	if (next == UINT64_MAX) {
-		io_uring_submit_and_wait(&r->ring, 1);
-	} else {
-		now = io_now_ns();
-		wake = next > now + r->wake_lag_ns ? next - r->wake_lag_ns : now;
-		ts.tv_sec = (long long)((wake - now) / 1000000000ull);
-		ts.tv_nsec = (long long)((wake - now) % 1000000000ull);
-		if (io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts,
-						     NULL) == -ETIME)
-			ring_learn_lag(r, wake + r->wake_lag_ns);
-	}
+	else
+		ring_sleep(r, next);
 	atomic_store(&r->sleeping, false);
 }
 

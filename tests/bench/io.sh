@@ -18,7 +18,8 @@ jq -e '
 	.suite == "io" and .quick == true and
 	(.workloads | length) == 4 and
 	all(.workloads[]; .fio_iops > 0 and .engine_iops > 0 and
-	    .ratio > 0 and (.pass | type) == "boolean") and
+	    .ratio > 0 and (.pass | type) == "boolean" and
+	    (.round_ratios | length) == 1) and
 	([.workloads[].name] == ["randread-4k-qd32", "randwrite-4k-qd32",
 				 "read-1m-qd8", "write-1m-qd8"]) and
 	.hdd.seq_iops > 0 and .hdd.rand_iops > 0 and

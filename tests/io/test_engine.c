@@ -4,7 +4,8 @@
  * extents, data read back identical (random offsets and sizes, aligned and
  * unaligned memory, iovecs, registered buffers), concurrent submitters,
  * injected errors on exactly the configured slots, bad slots, discard,
- * corruption, delays that do not serialise, and a trace replayed by fio.
+ * corruption, delays that do not serialise and never complete early, the
+ * submission batch setting, and a trace replayed by fio.
  *
  * Files live in $SWAPEMU_TEST_DIR (or /tmp) and are removed at the end.
  */
@@ -466,6 +467,88 @@ static void test_delays_do_not_serialise(void **state)
 	free(b);
 }
 
+/* The smallest submit-to-callback latency of the area's reads. */
+static uint64_t min_total_ns(struct fix *f)
+{
+	struct swap_hist_summary s;
+
+	swap_hist_summarize(swap_stat_hist(swap_io_area_stat(f->a),
+					   SWAP_IO_READ, SWAP_STAT_TOTAL), &s);
+	return s.min;
+}
+
+/*
+ * No emulated completion comes early, whether the ring thread sleeps (one
+ * request at a time, 50 us) or polls through a batch (64 requests started
+ * together, 100 us): the early wakeup is made up by polling.
+ */
+static void test_delays_never_early(void **state)
+{
+	struct fix *f = *state;
+	enum { N = 64 };
+	unsigned char *b = aligned(N * BLK);
+	struct group g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			   N, 0 };
+	struct op ops[N];
+	struct swap_dev *d = swap_io_area_dev(f->a);
+
+	assert_int_equal(swap_dev_configure(d, "read_lat_us=50", NULL, 0), 0);
+	swap_stat_reset(swap_io_area_stat(f->a));
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(sync_io(f, SWAP_IO_READ, (uint64_t)i, b, 1),
+				 BLK);
+	assert_true(min_total_ns(f) >= 50000);
+	assert_int_equal(swap_dev_configure(d, "read_lat_us=100", NULL, 0), 0);
+	swap_stat_reset(swap_io_area_stat(f->a));
+	swap_io_plug();
+	for (int i = 0; i < N; i++) {
+		ops[i] = (struct op){ &g, BLK, 0 };
+		assert_int_equal(swap_io_read(f->a, (uint64_t)i * BLK,
+					      b + i * BLK, BLK, op_done,
+					      &ops[i]), 0);
+	}
+	swap_io_unplug();
+	group_wait(&g);
+	assert_int_equal(g.errors, 0);
+	assert_true(min_total_ns(f) >= 100000);
+	assert_int_equal(swap_dev_configure(d, "preset=none", NULL, 0), 0);
+	free(b);
+}
+
+/* submit_batch: checked against the ring size; 1 (an SQE per
+ * io_uring_enter) moves data as the default does. */
+static void test_submit_batch(void **state)
+{
+	struct fix *f = *state;
+	struct swap_io_config cfg = { .ring_entries = 64, .submit_batch = 65 };
+	struct swap_extent_map *map;
+	struct swap_io_engine *e;
+	struct swap_io_area *a;
+	unsigned char *w = aligned(64 * BLK), *r = aligned(64 * BLK);
+	int s;
+
+	assert_int_equal(swap_io_engine_create(&cfg, &e), -EINVAL);
+	cfg.submit_batch = 1;
+	assert_int_equal(swap_io_engine_create(&cfg, &e), 0);
+	s = swap_io_add_store(e, f->path1, 0);
+	assert_true(s >= 0);
+	assert_int_equal(swap_extent_map_create(64, &map), 0);
+	assert_int_equal(swap_extent_add(map, 0, 64, s, 0), 0);
+	assert_int_equal(swap_io_area_attach(e, map, "batch1", &a), 0);
+	fill(w, 64 * BLK, 77);
+	assert_int_equal(swap_io_sync(a, SWAP_IO_WRITE, 0, w, 64 * BLK),
+			 64 * BLK);
+	assert_int_equal(swap_io_sync(a, SWAP_IO_READ, 0, r, 64 * BLK),
+			 64 * BLK);
+	assert_memory_equal(w, r, 64 * BLK);
+	memcpy(f->model + 1000ull * BLK, w, 64 * BLK); /* slots 1000.. */
+	swap_io_area_detach(a);
+	swap_io_engine_destroy(e);
+	swap_extent_map_destroy(map);
+	free(w);
+	free(r);
+}
+
 static void test_registered_buffer(void **state)
 {
 	struct fix *f = *state;
@@ -622,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_discard_zeros),
 		cmocka_unit_test(test_corrupt_reads),
 		cmocka_unit_test(test_delays_do_not_serialise),
+		cmocka_unit_test(test_delays_never_early),
+		cmocka_unit_test(test_submit_batch),
 		cmocka_unit_test(test_registered_buffer),
 		cmocka_unit_test(test_immediate_errors),
 		cmocka_unit_test(test_unmapped_and_short_store),
