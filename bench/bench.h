@@ -28,5 +28,7 @@ double bench_median(double *v, unsigned int n);
 int bench_alloc_main(int argc, char **argv);
 int bench_io_main(int argc, char **argv);
 int bench_fs_main(int argc, char **argv);
+int bench_paging_main(int argc, char **argv);
+int bench_fidelity_main(int argc, char **argv);
 
 #endif

@@ -796,7 +796,7 @@ static struct fsb_spread fsb_spread_of(const double *v, unsigned int n)
 static struct fsb_spread fsb_run_spread(const struct fsb_run *runs,
 					unsigned int n, int field)
 {
-	double v[FSB_MAX_ROUNDS];
+	double v[FSB_MAX_ROUNDS] = { 0 };
 
 	for (unsigned int i = 0; i < n; i++)
 		v[i] = field == 0   ? runs[i].seconds
@@ -808,7 +808,7 @@ static struct fsb_spread fsb_run_spread(const struct fsb_run *runs,
 /* The per-round ratios mount / backing of @w, as a spread. */
 static struct fsb_spread fsb_fio_ratios(const struct fsb_fio *w, unsigned int n)
 {
-	double v[FSB_MAX_ROUNDS];
+	double v[FSB_MAX_ROUNDS] = { 0 };
 
 	for (unsigned int i = 0; i < n; i++)
 		v[i] = w->back[i] > 0 ? w->mount[i] / w->back[i] : 0;

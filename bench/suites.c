@@ -12,6 +12,8 @@ const struct bench_suite bench_suites[] = {
 	  bench_alloc_main },
 	{ "io", "IO engine vs fio, device model promises", bench_io_main },
 	{ "fs", "FUSE mount vs its backing file: fio, kernel swap", bench_fs_main },
+	{ "paging", "paging engine: hits, faults vs IOPS", bench_paging_main },
+	{ "fidelity", "paging engine vs the kernel", bench_fidelity_main },
 	{ NULL, NULL, NULL },
 };
 

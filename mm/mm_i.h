@@ -190,7 +190,10 @@ struct mm {
 	struct vma **vmas;	    /* sorted by start */
 	uint32_t nr_vmas;	    /* entries used */
 	uint32_t cap_vmas;	    /* entries allocated */
-	struct vma *vma_cache;	    /* last VMA hit (owner thread only) */
+	/* From here to list_next: what the owner's access path touches, on
+	 * cache lines of their own, so that reclaim taking ptl or a
+	 * reference (users) from another thread does not bounce them. */
+	_Alignas(64) struct vma *vma_cache; /* last VMA hit (owner only) */
 	/* Odd while the owner thread is between reading a pte and finishing
 	 * the access it allows; written by the owner only. */
 	_Atomic uint64_t access_seq;
@@ -200,8 +203,8 @@ struct mm {
 	uint64_t read_sink;    /* folds read data so reads happen */
 	uint64_t nr_faults;    /* faults taken (owner thread) */
 	uint64_t nr_majfaults; /* faults that waited for a read */
-	struct mm *list_next;  /* pgdat's list of address spaces */
-	struct mm *list_prev;  /* pgdat's list of address spaces */
+	_Alignas(64) struct mm *list_next; /* pgdat's list of mms */
+	struct mm *list_prev;		   /* pgdat's list of address spaces */
 };
 
 /* ---- the node ------------------------------------------------------------ */

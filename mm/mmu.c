@@ -220,10 +220,12 @@ static void mm_remove_vma(struct mm *mm, struct vma *vma)
 
 int mmu_mm_create(struct pgdat *pgdat, int id, struct mm **out)
 {
-	struct mm *mm = calloc(1, sizeof(*mm));
+	/* Aligned: the owner's hot fields have cache lines of their own. */
+	struct mm *mm = aligned_alloc(_Alignof(struct mm), sizeof(*mm));
 
 	if (!mm)
 		return -ENOMEM;
+	memset(mm, 0, sizeof(*mm));
 	pthread_once(&tlb_once, tlb_init);
 	mm->pgdat = pgdat;
 	mm->id = id;

@@ -6,26 +6,17 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "mm/lru.h"
 #include "mm/mm_i.h"
 #include "mm/rmap.h"
-
-/* Sleepers on page flags share a few hashed wait queues, as the kernel's
- * page_waitqueue(). */
-#define PAGE_WAIT_TABLE_BITS 8
-#define PAGE_WAIT_TABLE_SIZE (1u << PAGE_WAIT_TABLE_BITS)
-
-struct page_waitq {
-	pthread_mutex_t lock; /* pairs with cond; guards nothing else */
-	pthread_cond_t cond;  /* broadcast when a flag with waiters clears */
-};
-
-static struct page_waitq page_wait_table[PAGE_WAIT_TABLE_SIZE];
-static pthread_once_t page_wait_once = PTHREAD_ONCE_INIT;
 
 struct page_pool {
 	uint64_t nr_frames;	    /* frames in the pool */
@@ -154,21 +145,12 @@ void page_watermarks_default(uint64_t nr_frames, struct page_watermarks *wm)
 	wm->high = min + 2 * tmp;
 }
 
-static void page_wait_table_init(void)
-{
-	for (unsigned int i = 0; i < PAGE_WAIT_TABLE_SIZE; i++) {
-		pthread_mutex_init(&page_wait_table[i].lock, NULL);
-		pthread_cond_init(&page_wait_table[i].cond, NULL);
-	}
-}
-
 int page_pool_create(uint64_t nr_frames, struct page_pool **out)
 {
 	struct page_pool *pool;
 
 	if (nr_frames < 16 || nr_frames > (UINT64_C(1) << 40))
 		return -EINVAL;
-	pthread_once(&page_wait_once, page_wait_table_init);
 	pool = calloc(1, sizeof(*pool));
 	if (!pool)
 		return -ENOMEM;
@@ -405,43 +387,44 @@ void put_page(struct pgdat *pgdat, struct page *page)
 
 /* ---- sleeping on flags ------------------------------------------------------ */
 
-static struct page_waitq *page_waitqueue(const struct page *page)
+/*
+ * Sleepers on a page flag sleep on a futex on the flags word itself (the
+ * kernel hashes its waitqueues by page; the futex hash does that here).
+ * A sleeper sets PG_waiters and sleeps while the word still holds the
+ * value it saw; whoever clears a flag and finds PG_waiters wakes every
+ * sleeper of the page, who re-check their own flag.  So an IO completion
+ * that unlocks a page costs one atomic and, only with sleepers, one
+ * FUTEX_WAKE: no mutex for the waker or the woken task to fight over.
+ */
+static void page_futex_wait(_Atomic uint32_t *word, uint32_t val)
 {
-	uintptr_t h = (uintptr_t)page / sizeof(struct page);
-
-	h *= UINT64_C(0x9E3779B97F4A7C15);
-	return &page_wait_table[h >> (64 - PAGE_WAIT_TABLE_BITS)];
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
 }
 
-/* Sleep until @flag is clear.  Sleepers set PG_waiters under the queue
- * lock; whoever clears a flag and finds PG_waiters broadcasts. */
+static void page_futex_wake(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Sleep until @flag is clear. */
 static void page_wait_bit(struct page *page, enum pageflags flag)
 {
-	struct page_waitq *wq = page_waitqueue(page);
-
-	pthread_mutex_lock(&wq->lock);
 	for (;;) {
 		uint32_t old = atomic_fetch_or(&page->flags, 1u << PG_waiters);
 
 		if (!(old & (1u << flag)))
-			break;
-		pthread_cond_wait(&wq->cond, &wq->lock);
+			return;
+		page_futex_wait(&page->flags, old | (1u << PG_waiters));
 	}
-	pthread_mutex_unlock(&wq->lock);
 }
 
 static void page_clear_bit_wake(struct page *page, enum pageflags flag)
 {
 	uint32_t clear = (1u << flag) | (1u << PG_waiters);
 	uint32_t old = atomic_fetch_and(&page->flags, ~clear);
-	struct page_waitq *wq;
 
-	if (!(old & (1u << PG_waiters)))
-		return;
-	wq = page_waitqueue(page);
-	pthread_mutex_lock(&wq->lock);
-	pthread_cond_broadcast(&wq->cond);
-	pthread_mutex_unlock(&wq->lock);
+	if (old & (1u << PG_waiters))
+		page_futex_wake(&page->flags);
 }
 
 bool page_trylock(struct page *page)

@@ -63,6 +63,15 @@ struct run {
 	size_t cap_stream;	       /* entries allocated */
 	bool belady;		       /* record the stream */
 	int stream_rc;		       /* -ENOMEM if recording failed */
+	const struct run_options *opt; /* swapoff plan */
+	uint64_t nr_dispatched;	       /* accesses handed to tasks */
+	struct run_swapoff_thread {
+		struct run *run;    /* back pointer */
+		unsigned int type;  /* area to take off */
+		pthread_t thread;   /* running pgdat_swapoff */
+		bool started;	    /* thread created (dispatcher) */
+		int rc;		    /* its result, read after join */
+	} swapoff[RUN_MAX_SWAPOFF]; /* one per planned swapoff */
 };
 
 /* ---- queues ------------------------------------------------------------- */
@@ -454,12 +463,67 @@ static int run_init(struct run *run, struct pgdat *pgdat,
 	run->pgdat = pgdat;
 	run->res = res;
 	run->belady = opt->belady;
+	run->opt = opt;
 	run->queue_ops = opt->queue_ops ? opt->queue_ops : 4096;
 	if (run->queue_ops < RUN_BATCH)
 		run->queue_ops = RUN_BATCH;
 	pthread_mutex_init(&run->err_lock, NULL);
 	run->task = calloc(WORKLOAD_MAX_TASKS, sizeof(*run->task));
+	if (opt->nr_swapoff > RUN_MAX_SWAPOFF)
+		return -EINVAL;
 	return run->task ? 0 : -ENOMEM;
+}
+
+/* ---- swapoff in the middle ------------------------------------------------ */
+
+static void *swapoff_main(void *arg)
+{
+	struct run_swapoff_thread *s = arg;
+
+	s->rc = pgdat_swapoff(s->run->pgdat, s->type);
+	return NULL;
+}
+
+/* Start the planned swapoffs that are due after one more access. */
+static void swapoff_due(struct run *run)
+{
+	const struct run_options *opt = run->opt;
+
+	for (unsigned int i = 0; i < opt->nr_swapoff; i++) {
+		struct run_swapoff_thread *s = &run->swapoff[i];
+
+		if (s->started || opt->swapoff[i].at > run->nr_dispatched)
+			continue;
+		s->run = run;
+		s->type = opt->swapoff[i].type;
+		if (pthread_create(&s->thread, NULL, swapoff_main, s))
+			s->rc = -EAGAIN;
+		else
+			s->started = true;
+	}
+}
+
+/* Wait for the swapoffs started; count them and keep the first error.
+ * One planned past the end of the stream runs now. */
+static void swapoff_join(struct run *run)
+{
+	struct run_result *res = run->res;
+
+	run->nr_dispatched = UINT64_MAX;
+	if (!atomic_load(&run->abort))
+		swapoff_due(run);
+	for (unsigned int i = 0; i < run->opt->nr_swapoff; i++) {
+		struct run_swapoff_thread *s = &run->swapoff[i];
+
+		if (s->started)
+			pthread_join(s->thread, NULL);
+		if (!s->started && !s->rc)
+			continue;
+		if (!s->rc)
+			res->nr_swapoff++;
+		else if (!res->swapoff_error)
+			res->swapoff_error = s->rc;
+	}
 }
 
 /* Read @w and dispatch it; task 0 must exist. */
@@ -468,11 +532,17 @@ static void run_dispatch_all(struct run *run, struct workload *w)
 	struct workload_op op;
 	int rc;
 
-	while (!atomic_load(&run->abort) && (rc = workload_next(w, &op)) == 1)
+	while (!atomic_load(&run->abort) && (rc = workload_next(w, &op)) == 1) {
 		if (!dispatch(run, &op))
 			break;
+		if (op.type == WL_ACCESS && run->opt->nr_swapoff) {
+			run->nr_dispatched++;
+			swapoff_due(run);
+		}
+	}
 	if (rc < 0 && !atomic_load(&run->abort))
 		run_fail(run, rc, NULL, workload_error(w));
+	swapoff_join(run);
 }
 
 int run_workload(struct pgdat *pgdat, struct workload *w,
@@ -552,6 +622,10 @@ void run_result_print(const struct run_result *r, FILE *f)
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		fprintf(f, "  %-26s %" PRIu64 "\n",
 			vmstat_name((enum vm_event_item)i), r->vmstat[i]);
+	if (r->nr_swapoff || r->swapoff_error)
+		fprintf(f, "swapoff in the middle: %u done%s%s\n",
+			r->nr_swapoff, r->swapoff_error ? ", failed: " : "",
+			r->swapoff_error ? strerror(-r->swapoff_error) : "");
 	if (r->error)
 		fprintf(f, "error: %s\n", r->error_msg);
 }
@@ -607,6 +681,11 @@ void run_result_json(const struct run_result *r, FILE *f)
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "",
 			vmstat_name((enum vm_event_item)i), r->vmstat[i]);
+	fprintf(f, "},\"swapoff\":{\"done\":%u,\"error\":", r->nr_swapoff);
+	if (r->swapoff_error)
+		json_string(f, strerror(-r->swapoff_error));
+	else
+		fputs("null", f);
 	fputs("},\"error\":", f);
 	if (r->error)
 		json_string(f, r->error_msg);

@@ -29,10 +29,22 @@
 #include "mm/workload.h"
 #include "swap/io/hist.h"
 
+/* A swapoff in the middle of a run: area @type goes off (pgdat_swapoff,
+ * on a thread of its own while the tasks go on) once @at accesses have
+ * been handed to the tasks. */
+struct run_swapoff {
+	unsigned int type; /* swap type to take off */
+	uint64_t at;	   /* accesses dispatched before it starts */
+};
+
+#define RUN_MAX_SWAPOFF 8
+
 struct run_options {
 	bool belady;		/* record the stream for OPT and LRU */
 	bool kswapd;		/* run kswapd during the run */
 	unsigned int queue_ops; /* per-task queue, 0: 4096 operations */
+	const struct run_swapoff *swapoff; /* planned swapoffs, or NULL */
+	unsigned int nr_swapoff;	   /* entries, <= RUN_MAX_SWAPOFF */
 };
 
 struct run_result {
@@ -46,12 +58,14 @@ struct run_result {
 	struct swap_hist_summary fault_ns;    /* all faults */
 	struct swap_hist_summary majfault_ns; /* faults that read */
 	struct pgdat_io_pattern io;	      /* over the run */
-	bool belady;	     /* the two figures below are set */
-	uint64_t opt_faults; /* Belady's OPT page-ins */
-	uint64_t lru_faults; /* exact LRU page-ins */
-	uint64_t nr_pages;   /* distinct (task, page) touched */
-	int error;	     /* 0, or -errno of the failure */
-	uint64_t error_line; /* trace line of it, 0 if none */
+	bool belady;		 /* the two figures below are set */
+	uint64_t opt_faults;	 /* Belady's OPT page-ins */
+	uint64_t lru_faults;	 /* exact LRU page-ins */
+	uint64_t nr_pages;	 /* distinct (task, page) touched */
+	unsigned int nr_swapoff; /* planned swapoffs that completed */
+	int swapoff_error;	 /* first swapoff failure, 0 if none */
+	int error;		 /* 0, or -errno of the failure */
+	uint64_t error_line;	 /* trace line of it, 0 if none */
 	char error_msg[TRACE_ERROR_LEN + 96]; /* what failed, for humans */
 };
 

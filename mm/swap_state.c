@@ -489,20 +489,28 @@ struct page *swap_cache_get_page(struct pgdat *pgdat, swp_entry_t entry,
 				 struct vma *vma, uint64_t addr)
 {
 	struct page *page = swap_cache_lookup(pgdat, entry);
+	bool ra;
 
-	if (!page || !page_test_clear_flag(page, PG_readahead))
-		return page;
-	vmstat_inc(&pgdat->stat, SWAP_RA_HIT);
+	if (!page)
+		return NULL;
+	ra = page_test_clear_flag(page, PG_readahead);
 	if (pgdat->vma_ra && vma) {
+		/* swap_update_readahead: every hit moves the VMA's last
+		 * fault address here, so the next fault past a read-ahead
+		 * run is seen as sequential (its window goes forward). */
 		uint64_t info = atomic_load(&vma->swap_ra_info), vpn;
 		unsigned int win, hits;
 
 		swap_ra_info_unpack(info, &vpn, &win, &hits);
-		atomic_store(&vma->swap_ra_info,
-			     swap_ra_info_pack(vpn, win, hits + 1));
-	} else {
-		atomic_fetch_add(&pgdat->ra.hits, 1);
+		atomic_store(
+			&vma->swap_ra_info,
+			swap_ra_info_pack(addr >> PAGE_SHIFT, win, hits + ra));
 	}
+	if (!ra)
+		return page;
+	vmstat_inc(&pgdat->stat, SWAP_RA_HIT);
+	if (!pgdat->vma_ra || !vma)
+		atomic_fetch_add(&pgdat->ra.hits, 1);
 	return page;
 }
 

@@ -321,3 +321,182 @@ int workload_next(struct workload *w, struct workload_op *op)
 		;
 	return w->stage == ST_END ? 0 : 1;
 }
+
+/* ---- specs ----------------------------------------------------------- */
+
+/* A count or size with an optional K/M/G/T suffix (powers of 1024). */
+static int spec_u64(const char *s, uint64_t *out)
+{
+	unsigned int shift = 0;
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int spec_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int spec_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on"))
+		*out = true;
+	else if (!strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "off"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Apply one KEY=VALUE word; -EINVAL for an unknown key or bad value. */
+static int spec_apply(struct workload_config *c, const char *key,
+		      const char *val, bool *has_size, bool *has_accesses)
+{
+	uint64_t u = 0;
+	int rc = -EINVAL;
+
+	if (!strcmp(key, "size")) {
+		*has_size = true;
+		return spec_u64(val, &c->size);
+	}
+	if (!strcmp(key, "accesses")) {
+		*has_accesses = true;
+		return spec_u64(val, &c->nr_accesses);
+	}
+	if (!strcmp(key, "writes"))
+		return spec_double(val, 0, 1, &c->write_ratio);
+	if (!strcmp(key, "theta"))
+		return spec_double(val, 0, 1, &c->zipf_theta);
+	if (!strcmp(key, "hot"))
+		return spec_double(val, 0, 1, &c->hot_fraction);
+	if (!strcmp(key, "hotprob"))
+		return spec_double(val, 0, 1, &c->hot_prob);
+	if (!strcmp(key, "fork"))
+		return spec_bool(val, &c->fork);
+	if (!strcmp(key, "base"))
+		return spec_u64(val, &c->base);
+	if (!strcmp(key, "seed"))
+		return spec_u64(val, &c->seed);
+	if (!strcmp(key, "tasks") || !strcmp(key, "phases") ||
+	    !strcmp(key, "len")) {
+		rc = spec_u64(val, &u);
+		if (rc || !u || u > WORKLOAD_MAX_TASKS)
+			return -EINVAL;
+		if (key[0] == 't')
+			c->nr_tasks = (unsigned int)u;
+		else if (key[0] == 'p')
+			c->nr_phases = (unsigned int)u;
+		else
+			c->access_len = (unsigned int)u;
+	}
+	return rc;
+}
+
+/* Why a parsed config is refused, for the message. */
+static const char *spec_config_problem(const struct workload_config *c)
+{
+	if (c->size < WL_PAGE_SIZE || c->size % WL_PAGE_SIZE)
+		return "size must be a non-zero multiple of 4096";
+	if (c->base % WL_PAGE_SIZE || c->base + c->size <= c->base)
+		return "base must be page aligned and base + size must not "
+		       "wrap";
+	if (c->access_len > WL_PAGE_SIZE)
+		return "len must be 1..4096";
+	if (c->kind == WL_ZIPF && (c->zipf_theta <= 0 || c->zipf_theta >= 1))
+		return "theta must be strictly between 0 and 1";
+	if (c->kind == WL_HOTCOLD && c->hot_fraction <= 0)
+		return "hot must be more than 0";
+	return config_ok(c) ? NULL : "inconsistent settings";
+}
+
+int workload_config_parse(const char *spec, struct workload_config *cfg,
+			  char *err, size_t errlen)
+{
+	bool has_size = false, has_accesses = false;
+	char buf[512], *save = NULL, *word, *colon;
+	const char *problem;
+
+	workload_config_init(cfg);
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "workload spec too long");
+		return -EINVAL;
+	}
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon = '\0';
+	if (!strcmp(buf, "random"))
+		cfg->kind = WL_UNIFORM;
+	else if (workload_kind_parse(buf, &cfg->kind)) {
+		snprintf(err, errlen,
+			 "unknown workload '%s' (seq, uniform, random, zipf, "
+			 "hotcold, phases, trace:FILE, lackey:FILE)",
+			 buf);
+		return -EINVAL;
+	}
+	for (word = colon ? strtok_r(colon + 1, ",", &save) : NULL; word;
+	     word = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(word, '=');
+
+		if (eq)
+			*eq = '\0';
+		if (!eq ||
+		    spec_apply(cfg, word, eq + 1, &has_size, &has_accesses)) {
+			snprintf(err, errlen, "bad workload setting '%s%s%s'",
+				 word, eq ? "=" : "", eq ? eq + 1 : "");
+			return -EINVAL;
+		}
+	}
+	if (!has_size) {
+		snprintf(err, errlen, "workload '%s' needs size=SIZE", spec);
+		return -EINVAL;
+	}
+	if (!has_accesses)
+		cfg->nr_accesses = cfg->size / WL_PAGE_SIZE * cfg->nr_tasks;
+	problem = spec_config_problem(cfg);
+	if (problem) {
+		snprintf(err, errlen, "workload '%s': %s", spec, problem);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -12,6 +12,7 @@
 #define SWAPEMU_MM_WORKLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -81,6 +82,17 @@ void workload_destroy(struct workload *w);
  */
 int workload_next(struct workload *w, struct workload_op *op);
 const char *workload_error(const struct workload *w);
+
+/*
+ * Parse a generator spec, "KIND[:KEY=VALUE[,KEY=VALUE]...]" (docs/MM.md,
+ * "Workload specs"), into @cfg on top of workload_config_init() defaults.
+ * KIND is seq, uniform (or random), zipf, hotcold or phases; keys are
+ * size, accesses, tasks, fork, writes, theta, hot, hotprob, phases, len,
+ * base and seed.  Returns 0, or -EINVAL with a message in @err naming
+ * the word that is wrong.
+ */
+int workload_config_parse(const char *spec, struct workload_config *cfg,
+			  char *err, size_t errlen);
 
 const char *workload_kind_name(enum workload_kind kind);
 /* "seq", "uniform", "zipf", "hotcold", "phases".  0 or -EINVAL. */

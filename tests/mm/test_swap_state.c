@@ -259,18 +259,19 @@ static void test_vma_readahead_sequence(void **state)
 	/* Next page: forward window 2 -> page 2 read ahead. */
 	touch(mm, 1);
 	assert_int_equal(ev(&env, SWAP_RA), 1);
-	touch(mm, 2); /* hit */
+	touch(mm, 2); /* hit: the VMA's last fault address moves to 2 */
 	assert_int_equal(ev(&env, SWAP_RA_HIT), 1);
-	/* Page 3, 1 hit, previous fault at 1 (not adjacent): window 4
-	 * around it = [2, 6): 2 is mapped, 4 and 5 read ahead. */
+	/* Page 3, 1 hit, last address 2 (adjacent): window 4 forward =
+	 * [3, 7), pages 4..6 read ahead (swap_update_readahead). */
 	touch(mm, 3);
-	assert_int_equal(ev(&env, SWAP_RA), 3);
+	assert_int_equal(ev(&env, SWAP_RA), 4);
 	touch(mm, 4);
 	touch(mm, 5);
-	assert_int_equal(ev(&env, SWAP_RA_HIT), 3);
-	/* Page 6, 2 hits, previous fault 3: window 4 around = [5, 9). */
 	touch(mm, 6);
-	assert_int_equal(ev(&env, SWAP_RA), 5);
+	assert_int_equal(ev(&env, SWAP_RA_HIT), 4);
+	/* Page 7, 3 hits, last address 6: window 8 forward = [7, 15). */
+	touch(mm, 7);
+	assert_int_equal(ev(&env, SWAP_RA), 11);
 	assert_int_equal(ev(&env, PGMAJFAULT), 4);
 	mmu_exit(mm);
 	mm_env_teardown(&env);

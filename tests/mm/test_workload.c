@@ -266,6 +266,80 @@ static void test_trace_workload(void **state)
 	fclose(f);
 }
 
+/* Specs that parse, and what they set. */
+static void test_spec_parse(void **state)
+{
+	struct workload_config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(workload_config_parse("random:size=256M,writes=0.5,"
+					       "accesses=2M,tasks=16,fork=1,"
+					       "seed=9",
+					       &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.kind, WL_UNIFORM);
+	assert_int_equal(c.size, 256u << 20);
+	assert_int_equal(c.nr_accesses, 2u << 20);
+	assert_int_equal(c.nr_tasks, 16);
+	assert_true(c.fork);
+	assert_true(c.write_ratio == 0.5);
+	assert_int_equal(c.seed, 9);
+	assert_int_equal(workload_config_parse("zipf:size=4M,theta=0.5,len=64,"
+					       "base=0x10000000",
+					       &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.kind, WL_ZIPF);
+	assert_true(c.zipf_theta == 0.5);
+	assert_int_equal(c.access_len, 64);
+	assert_int_equal(c.base, 0x10000000);
+	/* accesses defaults to one per page of every task. */
+	assert_int_equal(c.nr_accesses, 1024);
+	assert_int_equal(workload_config_parse("hotcold:size=1M,hot=0.1,"
+					       "hotprob=0.9",
+					       &c, err, sizeof(err)),
+			 0);
+	assert_true(c.hot_fraction == 0.1 && c.hot_prob == 0.9);
+	assert_int_equal(workload_config_parse("phases:size=1M,phases=8", &c,
+					       err, sizeof(err)),
+			 0);
+	assert_int_equal(c.nr_phases, 8);
+}
+
+/* Specs that do not, each with a message naming the culprit. */
+static void test_spec_errors(void **state)
+{
+	static const struct {
+		const char *spec;
+		const char *msg;
+	} bad[] = {
+		{"seq", "needs size=SIZE"},
+		{"nope:size=1M", "unknown workload 'nope'"},
+		{"seq:size=1M,bogus=1", "'bogus=1'"},
+		{"seq:size=1M,writes=1.5", "'writes=1.5'"},
+		{"seq:size=1M,tasks=0", "'tasks=0'"},
+		{"seq:size=1M,fork=maybe", "'fork=maybe'"},
+		{"seq:size=1M,accesses", "'accesses'"},
+		{"seq:size=1000", "multiple of 4096"},
+		{"zipf:size=1M,theta=1", "theta"},
+		{"seq:size=1M,len=8192", "len must be"},
+		{"seq:size=1M,base=0x1001", "page aligned"},
+	};
+	struct workload_config c;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(workload_config_parse(bad[i].spec, &c, err,
+						       sizeof(err)),
+				 -EINVAL);
+		if (!strstr(err, bad[i].msg))
+			fail_msg("%s: '%s' lacks '%s'", bad[i].spec, err,
+				 bad[i].msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +351,8 @@ int main(void)
 		cmocka_unit_test(test_seed_determinism),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_trace_workload),
+		cmocka_unit_test(test_spec_parse),
+		cmocka_unit_test(test_spec_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
