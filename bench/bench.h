@@ -19,6 +19,11 @@ struct bench_suite {
 /* The suites, terminated by an entry with a NULL name. */
 extern const struct bench_suite bench_suites[];
 
+/* Print "swapemu bench: <suite>: <message>: <strerror(-rc)>" (no errno
+ * part when @rc is 0) to stderr; returns 1, the exit status. */
+int bench_fail(const char *suite, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Monotonic clock in nanoseconds. */
 uint64_t bench_now_ns(void);
 

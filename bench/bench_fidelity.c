@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "cli/command.h"
+#include "swap/size.h"
 #include "mm/page_io.h"
 #include "mm/pgdat.h"
 #include "mm/run.h"
@@ -685,7 +685,7 @@ static int fid_parse(int argc, char **argv, struct fid_opts *o)
 			o->dir = optarg;
 			break;
 		case 'm':
-			if (command_parse_size(optarg, &o->memory))
+			if (swap_size_parse(optarg, &o->memory))
 				return -EINVAL;
 			break;
 		case 'c':
@@ -746,9 +746,9 @@ int bench_fidelity_main(int argc, char **argv)
 		return 2;
 	}
 	if (geteuid())
-		return command_fail("bench fidelity", -EPERM, "needs root");
+		return bench_fail("bench fidelity", -EPERM, "needs root");
 	if (access(FID_CGROOT "/memory.limit_in_bytes", F_OK))
-		return command_fail(
+		return bench_fail(
 			"bench fidelity", -ENOENT,
 			"no cgroup v1 memory controller at " FID_CGROOT);
 	fid_cases(&o, cs);
@@ -761,13 +761,13 @@ int bench_fidelity_main(int argc, char **argv)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (rc == -EXDEV)
-		return command_fail("bench fidelity", 0,
+		return bench_fail("bench fidelity", 0,
 				    "--dir %s is tmpfs: "
 				    "its pages could be swapped to the area "
 				    "they back",
 				    o.dir);
 	if (rc)
-		return command_fail("bench fidelity", rc, "%s",
+		return bench_fail("bench fidelity", rc, "%s",
 				    fid_stop ? "interrupted" : "running");
 	for (unsigned int k = 0; k < FID_NR_CASES; k++)
 		ok &= cs[k].pass;
@@ -776,7 +776,7 @@ int bench_fidelity_main(int argc, char **argv)
 	if (o.json) {
 		f = strcmp(o.json, "-") ? fopen(o.json, "w") : stdout;
 		if (!f)
-			return command_fail("bench fidelity", -errno, "%s",
+			return bench_fail("bench fidelity", -errno, "%s",
 					    o.json);
 		fid_json(f, &o, cs, FID_NR_CASES);
 		if (f != stdout)

@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "cli/command.h"
+#include "swap/size.h"
 
 #define FSB_MIB (1ull << 20)
 #define FSB_SKIP FSB_MIB /* fio leaves the first MiB (swap header) alone */
@@ -1055,7 +1055,7 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 			o->dir = optarg;
 			break;
 		case 's':
-			if (command_parse_size(optarg, &o->size))
+			if (swap_size_parse(optarg, &o->size))
 				return -EINVAL;
 			break;
 		case 't':
@@ -1122,16 +1122,16 @@ static int fsb_prepare(struct fsb_state *st, const struct fsb_opts *o)
 static int fsb_preflight(const struct fsb_opts *o)
 {
 	if (geteuid())
-		return command_fail("bench fs", -EPERM, "must run as root");
+		return bench_fail("bench fs", -EPERM, "must run as root");
 	if (access(FSB_CGROOT, W_OK))
-		return command_fail("bench fs", -errno, "%s", FSB_CGROOT);
+		return bench_fail("bench fs", -errno, "%s", FSB_CGROOT);
 	if (!o->no_swap && access(o->memhog, X_OK))
-		return command_fail("bench fs", -errno,
+		return bench_fail("bench fs", -errno,
 				    "memhog %s (build target memhog, or "
 				    "--memhog PATH)",
 				    o->memhog);
 	if (system("fio --version >/dev/null 2>&1"))
-		return command_fail("bench fs", -ENOENT, "fio is needed");
+		return bench_fail("bench fs", -ENOENT, "fio is needed");
 	return 0;
 }
 
@@ -1180,7 +1180,7 @@ int bench_fs_main(int argc, char **argv)
 	int rc;
 
 	if (readlink("/proc/self/exe", st.self, sizeof(st.self) - 1) < 0)
-		return command_fail("bench fs", -errno, "/proc/self/exe");
+		return bench_fail("bench fs", -errno, "/proc/self/exe");
 	fsb_default_memhog(st.self, o.memhog, sizeof(o.memhog));
 	rc = fsb_parse(argc, argv, &o);
 	if (rc) {
@@ -1194,13 +1194,13 @@ int bench_fs_main(int argc, char **argv)
 	rc = fsb_bench(&st, &o);
 	load[1] = fsb_load();
 	if (rc)
-		return command_fail("bench fs", rc, "running the benchmark");
+		return bench_fail("bench fs", rc, "running the benchmark");
 	fsb_table_fio(stdout, &o, &ok);
 	if (!o.no_swap)
 		fsb_table_swap(stdout, &o, &ok);
 	printf("load average %.2f at start, %.2f at end\n", load[0], load[1]);
 	rc = fsb_write_json(&o, ok, load);
 	if (rc)
-		return command_fail("bench fs", rc, "writing %s", o.json);
+		return bench_fail("bench fs", rc, "writing %s", o.json);
 	return o.check && !ok ? 1 : 0;
 }

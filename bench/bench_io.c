@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "cli/command.h"
+#include "swap/size.h"
 #include "swap/extent.h"
 #include "swap/io/device.h"
 #include "swap/io/engine.h"
@@ -435,7 +435,7 @@ static int parse_opts(int argc, char **argv, struct io_opts *o)
 			  o->runtime = 0.5; o->rounds = 1; break;
 		case 'j': o->json = optarg; break;
 		case 'f': o->file = optarg; break;
-		case 's': if (command_parse_size(optarg, &o->size)) return -EINVAL;
+		case 's': if (swap_size_parse(optarg, &o->size)) return -EINVAL;
 			  break;
 		case 't': o->runtime = atof(optarg); break;
 		case 'r': o->rounds = (unsigned int)atoi(optarg); break;
@@ -523,10 +523,10 @@ int bench_io_main(int argc, char **argv)
 		return 2;
 	}
 	if (system("fio --version >/dev/null 2>&1"))
-		return command_fail("bench io", -ENOENT, "fio is needed");
+		return bench_fail("bench io", -ENOENT, "fio is needed");
 	rc = prepare_file(&o);
 	if (rc)
-		return command_fail("bench io", rc, "preparing %s", o.file);
+		return bench_fail("bench io", rc, "preparing %s", o.file);
 	rc = bench_io(&o, &r);
 	if (!rc) {
 		ok = print_results(stdout, &o, &r, false);
@@ -535,6 +535,6 @@ int bench_io_main(int argc, char **argv)
 	if (!o.keep)
 		unlink(o.file);
 	if (rc)
-		return command_fail("bench io", rc, "running the benchmark");
+		return bench_fail("bench io", rc, "running the benchmark");
 	return o.check && !ok ? 1 : 0;
 }

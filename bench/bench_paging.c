@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "swap/size.h"
 #include "bench/progress.h"
-#include "cli/command.h"
 #include "mm/mmu.h"
 #include "mm/page_io.h"
 #include "mm/pgdat.h"
@@ -622,7 +622,7 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 			o->file = optarg;
 			break;
 		case 'm':
-			if (command_parse_size(optarg, &o->memory))
+			if (swap_size_parse(optarg, &o->memory))
 				return -EINVAL;
 			break;
 		case 'T':
@@ -742,7 +742,7 @@ int bench_paging_main(int argc, char **argv)
 		unlink(o.file);
 	if (rc) {
 		free(r);
-		return command_fail("bench paging", rc,
+		return bench_fail("bench paging", rc,
 				    "running the benchmark");
 	}
 	fault_summary(&o, r);
@@ -751,6 +751,6 @@ int bench_paging_main(int argc, char **argv)
 	rc = write_json(&o, h, r, ok);
 	free(r);
 	if (rc)
-		return command_fail("bench paging", rc, "--json %s", o.json);
+		return bench_fail("bench paging", rc, "--json %s", o.json);
 	return o.check && !ok ? 1 : 0;
 }

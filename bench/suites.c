@@ -2,7 +2,10 @@
 /*
  * The table of benchmark suites and the helpers they share.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "bench/bench.h"
@@ -16,6 +19,20 @@ const struct bench_suite bench_suites[] = {
 	{ "fidelity", "paging engine vs the kernel", bench_fidelity_main },
 	{ NULL, NULL, NULL },
 };
+
+int bench_fail(const char *suite, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "swapemu %s: ", suite);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		fprintf(stderr, ": %s", strerror(-rc));
+	fputc('\n', stderr);
+	return 1;
+}
 
 uint64_t bench_now_ns(void)
 {

@@ -10,51 +10,7 @@
 
 #include "fs/fs.h"
 #include "swap/header.h"
-
-/* SIZE with an optional K/M/G/T (and i/iB/B) suffix. */
-static int spec_parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (!*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		end++;
-		break;
-	case 't':
-	case 'T':
-		shift = 40;
-		end++;
-		break;
-	}
-	if (shift && *end == 'i')
-		end++;
-	if (shift && (*end == 'B' || *end == 'b'))
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
+#include "swap/size.h"
 
 static int spec_parse_prio(const char *s, struct fs_spec *out)
 {
@@ -130,7 +86,7 @@ int fs_spec_parse(const char *text, struct fs_spec *out)
 	if (n < 2 || !fs_name_valid(field[0]))
 		return -EINVAL;
 	memcpy(out->name, field[0], strlen(field[0]) + 1); /* <= FS_NAME_MAX */
-	if (spec_parse_size(field[1], &out->size) ||
+	if (swap_size_parse(field[1], &out->size) ||
 	    out->size % SWAP_PAGE_SIZE ||
 	    out->size < (SWAP_HEADER_MIN_GOODPAGES + 1) * SWAP_PAGE_SIZE)
 		return -EINVAL;
