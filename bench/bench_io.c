@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/engine_load.h"
 #include "swap/size.h"
 #include "swap/extent.h"
 #include "swap/io/device.h"
@@ -76,104 +77,17 @@ static struct workload workloads[] = {
 
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
-/* A closed-loop load: qd requests, each resubmitted from its completion
- * until the deadline. */
-struct load {
-	struct swap_io_area *a;
-	enum swap_io_op op;
-	bool random;
-	uint64_t bs;
-	uint64_t span;          /* bytes of the area used */
-	uint64_t deadline;      /* ns: no new IO after this */
-	_Atomic uint64_t next;  /* sequential cursor */
-	_Atomic uint64_t rng;   /* random state */
-	_Atomic uint64_t ops;   /* completed */
-	_Atomic uint64_t errors;
-	_Atomic uint64_t last_ns; /* last completion */
-	unsigned char *mem;     /* qd buffers of bs bytes */
-	pthread_mutex_t lock;   /* with idle: wait for the last completion */
-	pthread_cond_t idle;
-	unsigned int inflight;  /* under lock */
-};
-
-struct load_slot {
-	struct load *l;
-	unsigned int i; /* buffer index */
-};
-
-static uint64_t load_offset(struct load *l)
-{
-	uint64_t x, blocks = l->span / l->bs;
-
-	if (!l->random)
-		return (atomic_fetch_add(&l->next, 1) % blocks) * l->bs;
-	x = atomic_fetch_add(&l->rng, 0x9e3779b97f4a7c15ull);
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 29;
-	return (x % blocks) * l->bs;
-}
-
-static void load_done(void *ctx, int64_t res);
-
-static int load_submit(struct load_slot *s)
-{
-	struct load *l = s->l;
-	unsigned char *buf = l->mem + (size_t)s->i * l->bs;
-	uint64_t off = load_offset(l);
-
-	if (l->op == SWAP_IO_READ)
-		return swap_io_read(l->a, off, buf, l->bs, load_done, s);
-	return swap_io_write(l->a, off, buf, l->bs, load_done, s);
-}
-
-static void load_done(void *ctx, int64_t res)
-{
-	struct load_slot *s = ctx;
-	struct load *l = s->l;
-	uint64_t now = bench_now_ns();
-
-	if (res < 0)
-		atomic_fetch_add(&l->errors, 1);
-	atomic_fetch_add(&l->ops, 1);
-	atomic_store(&l->last_ns, now);
-	if (now < l->deadline && !load_submit(s))
-		return;
-	pthread_mutex_lock(&l->lock);
-	if (!--l->inflight)
-		pthread_cond_signal(&l->idle);
-	pthread_mutex_unlock(&l->lock);
-}
-
 /* Run a closed loop for @seconds; returns IOPS (negative errno on error). */
 static double load_run(struct swap_io_area *a, enum swap_io_op op,
 		       bool random, uint64_t bs, unsigned int qd,
 		       uint64_t span, double seconds, unsigned char *mem)
 {
-	struct load l = { .a = a, .op = op, .random = random, .bs = bs,
-			  .span = span, .mem = mem, .inflight = qd,
-			  .lock = PTHREAD_MUTEX_INITIALIZER,
-			  .idle = PTHREAD_COND_INITIALIZER };
-	struct load_slot slots[MAX_QD];
-	uint64_t start = bench_now_ns();
+	struct engine_load_spec spec = {
+		.op = op, .random = random, .bs = bs, .qd = qd, .base = 0,
+		.span = span, .seconds = seconds, .mem = mem,
+	};
 
-	atomic_init(&l.rng, start);
-	l.deadline = start + (uint64_t)(seconds * 1e9);
-	swap_io_plug();
-	for (unsigned int i = 0; i < qd; i++) {
-		slots[i] = (struct load_slot){ &l, i };
-		if (load_submit(&slots[i]))
-			load_done(&slots[i], -EIO);
-	}
-	swap_io_unplug();
-	pthread_mutex_lock(&l.lock);
-	while (l.inflight)
-		pthread_cond_wait(&l.idle, &l.lock);
-	pthread_mutex_unlock(&l.lock);
-	if (atomic_load(&l.errors))
-		return -EIO;
-	return (double)atomic_load(&l.ops) * 1e9 /
-	       (double)(atomic_load(&l.last_ns) - start);
+	return engine_load_run(a, &spec);
 }
 
 /*

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/engine_load.h"
 #include "swap/size.h"
 #include "bench/progress.h"
 #include "mm/mmu.h"
@@ -314,89 +315,23 @@ static void fault_teardown(struct fault_setup *s)
 		swap_io_engine_destroy(s->engine);
 }
 
-/* A closed loop of @qd random 4 KiB reads over the area's slots. */
-struct iops_loop {
-	struct swap_io_area *io;
-	uint64_t slots;
-	uint64_t deadline;
-	_Atomic uint64_t rng;
-	_Atomic uint64_t ops;
-	_Atomic uint64_t errors;
-	_Atomic uint64_t last_ns;
-	pthread_mutex_t lock;
-	pthread_cond_t idle;
-	unsigned int inflight; /* under lock */
-	unsigned char *mem;    /* qd pages */
-};
-
-struct iops_slot {
-	struct iops_loop *l;
-	unsigned int i;
-};
-
-static void iops_done(void *ctx, int64_t res);
-
-static int iops_submit(struct iops_slot *s)
-{
-	struct iops_loop *l = s->l;
-	uint64_t x = atomic_fetch_add(&l->rng, UINT64_C(0x9E3779B97F4A7C15));
-
-	x = (x ^ (x >> 31)) * UINT64_C(0xBF58476D1CE4E5B9);
-	x ^= x >> 29;
-	return swap_io_read(l->io, (1 + x % (l->slots - 1)) * PAGE_SIZE,
-			    l->mem + (size_t)s->i * PAGE_SIZE, PAGE_SIZE,
-			    iops_done, s);
-}
-
-static void iops_done(void *ctx, int64_t res)
-{
-	struct iops_slot *s = ctx;
-	struct iops_loop *l = s->l;
-	uint64_t now = bench_now_ns();
-
-	if (res < 0)
-		atomic_fetch_add(&l->errors, 1);
-	atomic_fetch_add(&l->ops, 1);
-	atomic_store(&l->last_ns, now);
-	if (now < l->deadline && !iops_submit(s))
-		return;
-	pthread_mutex_lock(&l->lock);
-	if (!--l->inflight)
-		pthread_cond_signal(&l->idle);
-	pthread_mutex_unlock(&l->lock);
-}
-
+/* The engine's IOPS: a closed loop of @qd random 4 KiB reads over the
+ * area's slots (slot 0, the header, left out). */
 static double engine_iops(struct fault_setup *s, unsigned int qd,
 			  double seconds)
 {
-	struct iops_loop l = {.io = s->io,
-			      .slots = s->slots,
-			      .inflight = qd,
-			      .lock = PTHREAD_MUTEX_INITIALIZER,
-			      .idle = PTHREAD_COND_INITIALIZER};
-	struct iops_slot slot[PG_MAX_TASKS];
-	uint64_t start = bench_now_ns();
+	struct engine_load_spec spec = {
+		.op = SWAP_IO_READ, .random = true, .bs = PAGE_SIZE, .qd = qd,
+		.base = PAGE_SIZE, .span = (s->slots - 1) * PAGE_SIZE,
+		.seconds = seconds,
+	};
+	double iops;
 
-	if (posix_memalign((void **)&l.mem, PAGE_SIZE, qd * PAGE_SIZE))
+	if (posix_memalign((void **)&spec.mem, PAGE_SIZE, qd * PAGE_SIZE))
 		return -ENOMEM;
-	atomic_init(&l.rng, start);
-	l.deadline = start + (uint64_t)(seconds * 1e9);
-	swap_io_plug();
-	for (unsigned int i = 0; i < qd; i++) {
-		slot[i] = (struct iops_slot){&l, i};
-		if (iops_submit(&slot[i]))
-			iops_done(&slot[i], -EIO);
-	}
-	swap_io_unplug();
-	pthread_mutex_lock(&l.lock);
-	while (l.inflight)
-		pthread_cond_wait(&l.idle, &l.lock);
-	pthread_mutex_unlock(&l.lock);
-	free(l.mem);
-	if (atomic_load(&l.errors))
-		return -EIO;
-	return (double)atomic_load(&l.ops) * 1e9 /
-	       (double)(atomic_load(&l.last_ns) - start);
+	iops = engine_load_run(s->io, &spec);
+	free(spec.mem);
+	return iops;
 }
 
 /* One timed round of the tasks (they wait at the barrier). */
