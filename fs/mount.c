@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "fs/fs_i.h"
@@ -121,6 +123,24 @@ static int fs_memory_guard(void)
 			"%s\n",
 			strerror(errno));
 	return 0;
+}
+
+/*
+ * A backing directory in memory (tmpfs, ramfs) works, but the kernel may
+ * swap the backing file's own pages to the area they back: the daemon
+ * then waits on itself.  Say so; tests of full storage rely on tmpfs.
+ */
+static void fs_warn_memory_backing(const char *path)
+{
+	struct statfs st;
+
+	if (statfs(path, &st))
+		return;
+	if (st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC)
+		fprintf(stderr,
+			"swapemu mount: warning: %s is in memory (tmpfs); "
+			"swapping to an area backed there can deadlock\n",
+			path);
 }
 
 /* Open (creating) the backing directory and bring the engine up. */
@@ -346,6 +366,7 @@ int fs_mount_main(int argc, char **argv)
 			backing, strerror(errno));
 		goto out_free_args;
 	}
+	fs_warn_memory_backing(backing);
 	if (fs_check_specs(&mo, backing))
 		goto out_free_args;
 	fuse_opt_add_arg(&args, "-odefault_permissions,fsname=swapemu,"
