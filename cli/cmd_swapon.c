@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/major.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,40 +222,57 @@ static int swapoff_find_loop(const char *file, char *loop, size_t len)
 	return loop[0] ? 0 : -ENOENT;
 }
 
+/* Swap off @loop and detach it. */
+static int swapoff_loop(const char *loop)
+{
+	char *s_argv[] = {"swapoff", "--", (char *)loop, NULL};
+	char *d_argv[] = {"losetup", "-d", (char *)loop, NULL};
+	int rc;
+
+	rc = swapon_run(s_argv, NULL, 0);
+	if (rc)
+		return command_fail("swapoff", rc < 0 ? rc : 0,
+				    "swapoff %s failed", loop);
+	rc = swapon_run(d_argv, NULL, 0);
+	if (rc)
+		return command_fail("swapoff", rc < 0 ? rc : 0,
+				    "losetup -d %s failed", loop);
+	printf("%s\n", loop);
+	return 0;
+}
+
+/* A loop device named directly: the way out once its mount is gone. */
+static bool swapoff_is_loop(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISBLK(st.st_mode) &&
+	       major(st.st_rdev) == LOOP_MAJOR;
+}
+
 static int cmd_swapoff(int argc, char **argv)
 {
 	char loop[512], real[PATH_MAX];
+	bool help = argc == 2 && !strcmp(argv[1], "--help");
 	int rc;
 
 	if (argc != 2 || argv[1][0] == '-') {
-		fputs("usage: swapemu swapoff FILE\n\n"
-		      "Swap off the loop device backed by FILE and detach "
-		      "it.\n",
-		      argc == 2 && !strcmp(argv[1], "--help") ? stdout
-							      : stderr);
-		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+		fputs("usage: swapemu swapoff FILE|LOOPDEV\n\n"
+		      "Swap off the loop device backed by FILE (or LOOPDEV "
+		      "itself, e.g.\nwhen the mount has gone away) and "
+		      "detach it.\n",
+		      help ? stdout : stderr);
+		return help ? 0 : 2;
 	}
+	if (swapoff_is_loop(argv[1]))
+		return swapoff_loop(argv[1]);
 	if (!realpath(argv[1], real))
 		return command_fail("swapoff", -errno, "%s", argv[1]);
 	rc = swapoff_find_loop(real, loop, sizeof(loop));
 	if (rc)
 		return command_fail("swapoff", rc, "no loop device for %s",
 				    real);
-	{
-		char *s_argv[] = {"swapoff", "--", loop, NULL};
-		char *d_argv[] = {"losetup", "-d", loop, NULL};
-
-		rc = swapon_run(s_argv, NULL, 0);
-		if (rc)
-			return command_fail("swapoff", rc < 0 ? rc : 0,
-					    "swapoff %s failed", loop);
-		rc = swapon_run(d_argv, NULL, 0);
-		if (rc)
-			return command_fail("swapoff", rc < 0 ? rc : 0,
-					    "losetup -d %s failed", loop);
-	}
-	printf("%s\n", loop);
-	return 0;
+	return swapoff_loop(loop);
 }
 
 SWAPEMU_COMMAND("swapoff", "swap off an area file and detach its loop device",

@@ -92,8 +92,13 @@ e2e_undo "pid:$hog"
 echo "ok: process failed with status $rc, did not hang"
 
 e2e_log "clean up"
-e2e_undo "swap:$loop" || e2e_fail "swapoff after the daemon died"
-e2e_undo "loop:$loop"
+# The area file is gone with its mount: swapemu swapoff takes the loop
+# device itself.
+timeout 120 "$SWAPEMU" swapoff "$loop" >/dev/null ||
+	e2e_fail "swapemu swapoff $loop after the daemon died"
+e2e_forget "swap:$loop"
+e2e_forget "loop:$loop"
+losetup "$loop" >/dev/null 2>&1 && e2e_fail "$loop still attached"
 e2e_undo "deadmount:$MNT"
 e2e_undo "cg:$cg"
 grep -q "^$loop " /proc/swaps && e2e_fail "$loop still swap"

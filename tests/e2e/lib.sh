@@ -53,6 +53,19 @@ e2e_undo() {
 	e2e_fail "e2e_undo: nothing registered as $1"
 }
 
+# e2e_forget KEY: drop the most recent undo registered for KEY (it was done
+# another way).
+e2e_forget() {
+	local i
+	for ((i = ${#_e2e_keys[@]} - 1; i >= 0; i--)); do
+		if [[ ${_e2e_keys[i]} == "$1" && -n ${_e2e_cmds[i]} ]]; then
+			_e2e_cmds[i]=''
+			return
+		fi
+	done
+	e2e_fail "e2e_forget: nothing registered as $1"
+}
+
 _e2e_cleanup() {
 	local rc=$? i failed=0
 	set +e
