@@ -121,6 +121,28 @@ static void io_put(struct fs_pool *p, struct fs_io *io)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/*
+ * A request for bytes [@off, @off + @size) of @a: its buffer covers the
+ * whole 4 KiB blocks around them (io->off, io->len) and io->head says
+ * where the bytes start in it.  NULL when the pool is out of memory.
+ */
+static struct fs_io *io_get_span(struct fs_area *a, fuse_req_t req,
+				 uint64_t off, size_t size)
+{
+	uint64_t start = blk_down(off), end = blk_up(off + size);
+	struct fs_io *io = io_get(&a->fs->pool, end - start, a->fs->align);
+
+	if (!io)
+		return NULL;
+	io->req = req;
+	io->area = a;
+	io->off = start;
+	io->len = end - start;
+	io->head = off - start;
+	io->size = size;
+	return io;
+}
+
 /* Stripes covering blocks of [off, off + len), as a bit mask. */
 static uint64_t io_stripes(uint64_t off, uint64_t len)
 {
@@ -166,7 +188,7 @@ static void read_done(void *ctx, int64_t res)
 /* 1: queued (read_done ends it), 0: already answered, or -errno. */
 static int io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off)
 {
-	uint64_t asize = fs_area_size(a), start, end;
+	uint64_t asize = fs_area_size(a), start;
 	struct fs_io *io;
 	int rc;
 
@@ -176,17 +198,10 @@ static int io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off)
 		return fuse_reply_buf(req, NULL, 0), 0;
 	if (size > asize - (uint64_t)off)
 		size = asize - (uint64_t)off;
-	start = blk_down((uint64_t)off);
-	end = blk_up((uint64_t)off + size);
-	io = io_get(&a->fs->pool, end - start, a->fs->align);
+	io = io_get_span(a, req, (uint64_t)off, size);
 	if (!io)
 		return -ENOMEM;
-	io->req = req;
-	io->area = a;
-	io->off = start;
-	io->len = end - start;
-	io->head = (uint64_t)off - start;
-	io->size = size;
+	start = io->off;
 	rc = swap_io_read(a->io, start, io->buf, io->len, read_done, io);
 	if (rc)
 		io_put(&a->fs->pool, io);
@@ -315,7 +330,7 @@ static void write_read_edges(struct fs_io *io)
 static int io_write(fuse_req_t req, struct fs_area *a, const char *data,
 		    size_t size, off_t off)
 {
-	uint64_t asize = fs_area_size(a), start, end;
+	uint64_t asize = fs_area_size(a), start;
 	struct fs_io *io;
 
 	if (off < 0)
@@ -326,17 +341,10 @@ static int io_write(fuse_req_t req, struct fs_area *a, const char *data,
 		size = asize - (uint64_t)off; /* short write up to the end */
 	if (!size)
 		return fuse_reply_write(req, 0), 0;
-	start = blk_down((uint64_t)off);
-	end = blk_up((uint64_t)off + size);
-	io = io_get(&a->fs->pool, end - start, a->fs->align);
+	io = io_get_span(a, req, (uint64_t)off, size);
 	if (!io)
 		return -ENOMEM;
-	io->req = req;
-	io->area = a;
-	io->off = start;
-	io->len = end - start;
-	io->head = (uint64_t)off - start;
-	io->size = size;
+	start = io->off;
 	memcpy((char *)io->buf + io->head, data, size);
 	io->stripes = io_stripes(start, io->len);
 	stripes_take(a, io->stripes);
