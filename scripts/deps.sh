@@ -13,6 +13,7 @@ pkgs=(
 	fio                                # IO reference and trace replay
 	jq                                 # JSON checks in tests
 	gnuplot-nox                        # bench/ plots
+	qemu-system-x86 busybox-static     # tests/e2e/vm_swap.sh: a guest swapping on a swapemu disk
 )
 
 missing=()
