@@ -194,10 +194,13 @@ struct io_ring {
 	uint64_t efd_value;         /* ring thread: eventfd read target */
 	bool fixed_files;           /* ring thread: stores are registered */
 	bool fixed_bufs;            /* ring thread: buffer table exists */
+	bool taskrun_flag;          /* ring thread: kernel flags pending CQEs */
 	bool stop;                  /* ring thread: exit when idle */
 	unsigned int cq_entries;    /* ring thread: CQ size */
 	unsigned int sqe_inflight;  /* ring thread: SQEs not yet reaped */
 	uint64_t wake_lag_ns;       /* ring thread: usual lateness of a wakeup */
+	uint64_t poll_ns;           /* ring thread: idle poll window, 0: none */
+	uint64_t contended_until;   /* ring thread: no polling before this */
 	struct io_req *pending;     /* ring thread: requests to start, FIFO */
 	struct io_req **pending_tail; /* ring thread: end of pending */
 	struct io_req *stalled;     /* ring thread: waiting for SQE space */

@@ -19,7 +19,11 @@
 
 #define REAP_BATCH 64
 #define RING_MAX_LAG_NS 50000ull /* bound of the learned lag (and of a poll) */
-#define RING_LAG_STEP_NS 2000ll /* the most one wakeup moves the lag */
+#define RING_LAG_STEP_NS 2000ll	 /* the most one wakeup moves the lag */
+#define RING_POLL_START_NS 4000ull    /* first idle poll window */
+#define RING_POLL_MAX_NS 32000ull     /* longest idle poll: about one wakeup */
+#define RING_PREEMPT_NS 20000ull      /* a gap this long in a poll: preempted */
+#define RING_CONTENDED_NS 10000000ull /* then no polling for this long */
 
 static __thread struct io_ring *tls_ring;
 
@@ -28,11 +32,10 @@ struct io_ring *io_ring_current(void)
 	return tls_ring;
 }
 
-void io_ring_push(struct io_ring *r, struct io_req *first,
-		  struct io_req *last)
+void io_ring_push(struct io_ring *r, struct io_req *first, struct io_req *last)
 {
-	struct io_req *old = atomic_load_explicit(&r->inbox,
-						  memory_order_relaxed);
+	struct io_req *old =
+		atomic_load_explicit(&r->inbox, memory_order_relaxed);
 
 	do {
 		last->next = old;
@@ -68,8 +71,7 @@ static void ring_arm_wake(struct io_ring *r)
 		io_uring_submit(&r->ring);
 		sqe = io_uring_get_sqe(&r->ring);
 	}
-	io_uring_prep_read(sqe, r->efd, &r->efd_value, sizeof(r->efd_value),
-			   0);
+	io_uring_prep_read(sqe, r->efd, &r->efd_value, sizeof(r->efd_value), 0);
 	io_uring_sqe_set_data64(sqe, RING_TAG_WAKE);
 }
 
@@ -108,8 +110,9 @@ static void ring_complete(struct io_ring *r, struct io_req *req)
 		ring_corrupt(req);
 	swap_stat_done(a->stat, req->op, res, now - req->submit_ns,
 		       req->due_ns ? req->due_ns - req->arrive_ns : 0,
-		       req->backing_start_ns ?
-			       req->backing_end_ns - req->backing_start_ns : 0);
+		       req->backing_start_ns
+			       ? req->backing_end_ns - req->backing_start_ns
+			       : 0);
 	req->done(req->ctx, res);
 	io_area_put(a);
 	io_req_free(r, req);
@@ -326,25 +329,117 @@ static void ring_reap(struct io_ring *r)
 	} while (n == REAP_BATCH);
 }
 
-/*
- * Anything to do without sleeping?  A timer due within the learned wakeup
- * lag counts: a sleep would overshoot it, so the thread polls until then.
- */
-static bool ring_busy(struct io_ring *r, uint64_t next)
+/* Anything to do without sleeping? */
+static bool ring_busy(struct io_ring *r)
 {
 	return (ring_room(r) && (r->pending || r->stalled)) ||
-	       io_uring_cq_ready(&r->ring) ||
-	       (next != UINT64_MAX && next <= io_now_ns() + r->wake_lag_ns);
+	       io_uring_cq_ready(&r->ring);
 }
 
 static bool ring_idle(const struct io_ring *r)
 {
-	return !r->pending && !r->stalled && !r->heap_nr &&
-	       !r->sqe_inflight && !atomic_load(&r->inbox);
+	return !r->pending && !r->stalled && !r->heap_nr && !r->sqe_inflight &&
+	       !atomic_load(&r->inbox);
 }
 
-/* Sleep until a CQE, a wakeup or the learned lag before timer @next. */
-static void ring_sleep(struct io_ring *r, uint64_t next)
+static inline void ring_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * News for the thread, seen without a system call: submissions in the
+ * inbox, CQEs posted, or (DEFER_TASKRUN) completions the kernel holds
+ * until the thread enters the ring, announced by IORING_SQ_TASKRUN.
+ */
+static bool ring_taskrun(struct io_ring *r)
+{
+	return r->taskrun_flag &&
+	       (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN);
+}
+
+static bool ring_news(struct io_ring *r)
+{
+	return atomic_load_explicit(&r->inbox, memory_order_relaxed) ||
+	       io_uring_cq_ready(&r->ring) || ring_taskrun(r);
+}
+
+/*
+ * Until when to poll before sleeping; 0: do not.  The idle window
+ * (adaptive, see ring_learn_poll()) catches submissions that follow
+ * completions closely; a timer due within the learned wakeup lag is
+ * polled for, as a sleep would overshoot it.  Neither while the CPU is
+ * contended: a preempted poll loses more than the sleep it saves.
+ */
+static uint64_t ring_poll_until(const struct io_ring *r, uint64_t now,
+				uint64_t next)
+{
+	uint64_t until = r->poll_ns ? now + r->poll_ns : 0;
+
+	if (now < r->contended_until)
+		return 0;
+	if (next != UINT64_MAX && next <= now + r->wake_lag_ns && next > until)
+		until = next;
+	return until;
+}
+
+/*
+ * Spin until news, timer @next or @until, whichever comes first; true on
+ * news or a due timer.  A gap between two clock readings means the thread
+ * was preempted: it stops polling for RING_CONTENDED_NS.
+ */
+static bool ring_poll(struct io_ring *r, uint64_t next, uint64_t until)
+{
+	uint64_t now = io_now_ns(), prev = now;
+
+	for (;;) {
+		if (ring_news(r) || now >= next)
+			return true;
+		if (now >= until)
+			return false;
+		ring_cpu_relax();
+		now = io_now_ns();
+		if (now - prev > RING_PREEMPT_NS) {
+			r->contended_until = now + RING_CONTENDED_NS;
+			return ring_news(r) || now >= next;
+		}
+		prev = now;
+	}
+}
+
+/*
+ * Adapt the idle poll window to how long the thread waited for news
+ * (@waited_ns, poll and sleep; UINT64_MAX when a timer ended the wait),
+ * as KVM adapts halt polling: a wait that a longer poll would have caught
+ * doubles the window, a long one halves it, a poll that caught the news
+ * keeps it.  Idle rings and closed loops (no outside submitters) end up
+ * not polling; a ring fed by threads that submit right after being woken
+ * by a completion polls for them.
+ */
+static void ring_learn_poll(struct io_ring *r, uint64_t waited_ns)
+{
+	if (waited_ns <= r->poll_ns)
+		return;
+	if (waited_ns <= RING_POLL_MAX_NS) {
+		r->poll_ns = r->poll_ns ? 2 * r->poll_ns : RING_POLL_START_NS;
+		if (r->poll_ns > RING_POLL_MAX_NS)
+			r->poll_ns = RING_POLL_MAX_NS;
+	} else {
+		r->poll_ns /= 2;
+		if (r->poll_ns < RING_POLL_START_NS)
+			r->poll_ns = 0;
+	}
+}
+
+/*
+ * Sleep until a CQE, a wakeup or timer @next (the learned lag before it
+ * when the thread may poll the rest).  False when a timer ended it.
+ */
+static bool ring_sleep(struct io_ring *r, uint64_t next)
 {
 	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
@@ -352,40 +447,61 @@ static void ring_sleep(struct io_ring *r, uint64_t next)
 
 	if (next == UINT64_MAX) {
 		io_uring_submit_and_wait(&r->ring, 1);
-		return;
+		return true;
 	}
 	now = io_now_ns();
-	wake = next - r->wake_lag_ns;
+	wake = next;
+	if (now >= r->contended_until)
+		wake -= r->wake_lag_ns;
 	if (wake <= now) {
 		io_uring_submit_and_get_events(&r->ring);
-		return;
+		return false;
 	}
 	ts.tv_sec = (long long)((wake - now) / 1000000000ull);
 	ts.tv_nsec = (long long)((wake - now) % 1000000000ull);
-	if (io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL) ==
+	if (io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL) !=
 	    -ETIME)
-		ring_learn_lag(r, wake);
+		return true;
+	ring_learn_lag(r, wake);
+	return false;
 }
 
 /*
- * Submit, and sleep until a CQE, a wakeup or the next timer.  A timed
- * sleep ends the learned lag early and the thread polls the rest, so
- * emulated completions are neither early nor, on average, late.
+ * Submit, then wait for news: poll a little first when that pays (see
+ * ring_poll_until()), else sleep until a CQE, a wakeup or the next timer.
+ * A timed sleep ends the learned lag early and the thread polls the rest,
+ * so emulated completions are neither early nor, on average, late.
+ * Submitters wake the thread (an eventfd write) only once it announced the
+ * sleep; while it polls their requests cost them no system call.
  */
 static void ring_enter(struct io_ring *r)
 {
-	uint64_t next = io_timer_next(r);
+	uint64_t next = io_timer_next(r), start, until;
+	bool news;
 
-	if (ring_busy(r, next) || (r->stop && ring_idle(r))) {
+	if (ring_busy(r) || (r->stop && ring_idle(r))) {
 		io_uring_submit_and_get_events(&r->ring);
 		return;
 	}
+	start = io_now_ns();
+	until = ring_poll_until(r, start, next);
+	if (until) {
+		if (io_uring_sq_ready(&r->ring))
+			io_uring_submit(&r->ring);
+		if (ring_poll(r, next, until)) {
+			if (ring_taskrun(r))
+				io_uring_get_events(&r->ring);
+			return;
+		}
+	}
 	atomic_store(&r->sleeping, true);
+	news = true;
 	if (atomic_load(&r->inbox))
 		io_uring_submit_and_get_events(&r->ring);
 	else
-		ring_sleep(r, next);
+		news = ring_sleep(r, next);
 	atomic_store(&r->sleeping, false);
+	ring_learn_poll(r, news ? io_now_ns() - start : UINT64_MAX);
 }
 
 /* Create the ring in its own thread (SINGLE_ISSUER wants that). */
@@ -400,7 +516,8 @@ static int ring_setup(struct io_ring *r)
 	p.cq_entries = cfg->ring_entries * RING_CQ_FACTOR;
 	if (!cfg->no_defer_taskrun)
 		p.flags |= IORING_SETUP_SINGLE_ISSUER |
-			   IORING_SETUP_DEFER_TASKRUN;
+			   IORING_SETUP_DEFER_TASKRUN |
+			   IORING_SETUP_TASKRUN_FLAG;
 	rc = io_uring_queue_init_params(cfg->ring_entries, &r->ring, &p);
 	if (rc == -EINVAL && !cfg->no_defer_taskrun) {
 		memset(&p, 0, sizeof(p));
@@ -412,9 +529,10 @@ static int ring_setup(struct io_ring *r)
 	if (rc)
 		return rc;
 	r->cq_entries = p.cq_entries;
+	r->taskrun_flag = p.flags & IORING_SETUP_TASKRUN_FLAG;
 	r->fixed_files = !cfg->no_fixed_files &&
-		!io_uring_register_files_sparse(&r->ring,
-						2 * SWAP_IO_MAX_STORES);
+			 !io_uring_register_files_sparse(
+				 &r->ring, 2 * SWAP_IO_MAX_STORES);
 	r->fixed_bufs = !io_uring_register_buffers_sparse(&r->ring,
 							  SWAP_IO_MAX_BUFFERS);
 	io_uring_register_ring_fd(&r->ring);
@@ -425,7 +543,7 @@ static int ring_setup(struct io_ring *r)
 
 struct ring_boot {
 	struct io_ring *r; /* the ring to run */
-	sem_t ready;       /* posted once setup_rc is known */
+	sem_t ready;	   /* posted once setup_rc is known */
 };
 
 static void *ring_main(void *arg)
@@ -458,7 +576,7 @@ static void *ring_main(void *arg)
 
 int io_ring_start(struct io_ring *r)
 {
-	struct ring_boot boot = { .r = r };
+	struct ring_boot boot = {.r = r};
 	int rc;
 
 	r->pending_tail = &r->pending;
