@@ -52,6 +52,22 @@
 #define page_assert_locked(p) assert(PageFlag((p), PG_locked))
 #endif
 
+/*
+ * A full memory barrier.  ThreadSanitizer does not model fences (gcc
+ * refuses them under it); there a locked read-modify-write, which is a
+ * full barrier on x86 too, takes the place of one.
+ */
+static inline void smp_mb(void)
+{
+#ifdef __SANITIZE_THREAD__
+	static _Atomic int smp_mb_word;
+
+	atomic_fetch_add_explicit(&smp_mb_word, 0, memory_order_seq_cst);
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
 struct anon_vma;
 struct swap_io_area;
 struct swap_table;
@@ -316,6 +332,12 @@ int page_io_submit(struct pgdat *pgdat, struct page *page, enum page_io_op op,
  * vmscan_kswapd_run); exit stops the thread. */
 int kswapd_init(struct pgdat *pgdat);
 void kswapd_exit(struct pgdat *pgdat);
+
+/* mm/pgdat.c: the end of one swap IO counted in @inflight (nr_writeback or
+ * nr_reading): drops the count and wakes waiters.  The completion's last
+ * touch of the node. */
+void pgdat_io_end(struct pgdat *pgdat, _Atomic uint64_t *inflight);
+
 /* mm/vmscan.c: end_swap_bio_write — a write of @page ended with @res;
  * consumes the IO's page reference. */
 void vmscan_end_write(struct pgdat *pgdat, struct page *page, int res,

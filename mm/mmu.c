@@ -16,8 +16,9 @@
  * sequence that its task makes odd before reading a pte and even after
  * the access.  The reclaimer issues membarrier(PRIVATE_EXPEDITED), which
  * makes every thread pass a full barrier, and then waits for each odd
- * sequence to move on.  The task's side is two plain stores, so a hit
- * stays a few nanoseconds.  Without membarrier, tasks pay a fence.
+ * sequence to move on.  The task's side is two plain stores (one in a
+ * run of accesses, see access_hits), so a hit stays a few nanoseconds.
+ * Without membarrier, tasks pay a fence.
  */
 #include "mm/mmu.h"
 
@@ -35,6 +36,7 @@
 #include "mm/mm_i.h"
 #include "mm/rmap.h"
 #include "mm/swap_state.h"
+#include "mm/workload.h"
 #include "swap/table.h"
 
 static bool tlb_membarrier;
@@ -57,7 +59,7 @@ static inline void access_begin(struct mm *mm)
 	if (tlb_membarrier)
 		atomic_signal_fence(memory_order_seq_cst);
 	else
-		atomic_thread_fence(memory_order_seq_cst);
+		smp_mb();
 }
 
 static inline void access_end(struct mm *mm)
@@ -91,7 +93,7 @@ void tlb_batch_flush(struct tlbflush_batch *b)
 		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0,
 			0);
 	else
-		atomic_thread_fence(memory_order_seq_cst);
+		smp_mb();
 	for (unsigned int i = 0; i < b->nr; i++) {
 		struct mm *mm = b->mms[i];
 		uint64_t s = atomic_load_explicit(&mm->access_seq,
@@ -900,6 +902,124 @@ static int access_range(struct mm *mm, uint64_t addr, size_t len, bool write,
 int mmu_access(struct mm *mm, uint64_t addr, uint32_t len, bool write)
 {
 	return access_range(mm, addr, len, write, NULL, NULL);
+}
+
+/* ---- runs of accesses -------------------------------------------------------- */
+
+/* The data of a hit of other than 8 bytes, as touch_frame without @d:
+ * a write stores @v; a read returns what goes into the read sink. */
+static uint64_t touch_bytes(uint8_t *p, uint32_t n, bool write, uint64_t v)
+{
+	if (write) {
+		if (n <= sizeof(v))
+			memcpy(p, &v, n);
+		else
+			memset(p, (int)(v | 1), n);
+		return 0;
+	}
+	v = 0;
+	memcpy(&v, p, n < sizeof(v) ? n : sizeof(v));
+	return v ^ p[n - 1];
+}
+
+/*
+ * The hit path of a run: execute accesses from @ops while each is a
+ * one-page access in the cached VMA whose pte allows it as it is
+ * (present, young, and dirty + writable for a write); returns how many
+ * were done.  @fence: no membarrier, pay a fence per access (a constant:
+ * the compiler makes one loop of each).
+ *
+ * Per access: one pte load, the frame touch and one store to
+ * access_seq; the VMA, the frame base, the write value and the read
+ * sink stay in registers.  access_seq is odd from the first hit to the
+ * end of the run and moves on by 2 after each access (its release
+ * orders the touch before it), so tlb_batch_flush still only waits for
+ * the access in flight; it is made even before returning, that is
+ * before anything that may sleep or reclaim (a fault).
+ */
+static inline __attribute__((always_inline)) unsigned int
+access_hits(struct mm *mm, const struct workload_op *ops, unsigned int n,
+	    const bool fence)
+{
+	const struct vma *vma = mm->vma_cache;
+	uint8_t *const frames = mm->frames;
+	uint64_t seq =
+		atomic_load_explicit(&mm->access_seq, memory_order_relaxed) + 1;
+	uint64_t wseq = mm->write_seq, sink = mm->read_sink;
+	const uint64_t start = vma ? vma->start : 0;
+	const uint64_t size = vma ? vma->end - start : 0;
+	_Atomic pte_t *const ptes = vma ? vma->ptes : NULL;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct workload_op *op = &ops[i];
+		const uint64_t addr = op->addr, len = op->len;
+		const uint64_t in = addr & PAGE_OFFSET_MASK;
+		const bool write = op->write;
+		const pte_t need = PTE_PRESENT | PTE_YOUNG |
+				   (write ? PTE_DIRTY | PTE_WRITE : 0);
+		uint8_t *p;
+		pte_t pte;
+
+		if (op->type != WL_ACCESS || len - 1 >= PAGE_SIZE - in ||
+		    addr - start >= size)
+			break;
+		atomic_store_explicit(&mm->access_seq, seq,
+				      memory_order_release);
+		if (fence)
+			smp_mb();
+		else
+			atomic_signal_fence(memory_order_seq_cst);
+		pte = atomic_load_explicit(&ptes[(addr - start) >> PAGE_SHIFT],
+					   memory_order_acquire);
+		if ((pte & need) != need)
+			break;
+		p = frames + (pte_pfn(pte) << PAGE_SHIFT) + in;
+		if (write) {
+			wseq++;
+			if (len == sizeof(wseq))
+				memcpy(p, &wseq, sizeof(wseq));
+			else
+				touch_bytes(p, (uint32_t)len, true, wseq);
+		} else if (len == sizeof(uint64_t)) {
+			uint64_t v;
+
+			memcpy(&v, p, sizeof(v));
+			sink += v ^ p[7];
+		} else {
+			sink += touch_bytes(p, (uint32_t)len, false, 0);
+		}
+		seq += 2;
+	}
+	atomic_store_explicit(&mm->access_seq, seq + 1, memory_order_release);
+	mm->write_seq = wseq;
+	mm->read_sink = sink;
+	return i;
+}
+
+int mmu_access_ops(struct mm *mm, const struct workload_op *ops, unsigned int n,
+		   unsigned int *done)
+{
+	unsigned int i = 0;
+	int rc = 0;
+
+	while (i < n && ops[i].type == WL_ACCESS) {
+		if (tlb_membarrier)
+			i += access_hits(mm, ops + i, n - i, false);
+		else
+			i += access_hits(mm, ops + i, n - i, true);
+		if (i == n || ops[i].type != WL_ACCESS)
+			break;
+		/* Not a hit as it is: a fault, a pte bit to set, several
+		 * pages, another VMA. */
+		rc = access_range(mm, ops[i].addr, ops[i].len, ops[i].write,
+				  NULL, NULL);
+		if (rc)
+			break;
+		i++;
+	}
+	*done = i;
+	return rc;
 }
 
 int mmu_write(struct mm *mm, uint64_t addr, const void *buf, size_t len)

@@ -31,6 +31,7 @@
 struct mm;
 struct page;
 struct pgdat;
+struct workload_op;
 
 /* Create an empty address space in @pgdat.  0 or -ENOMEM. */
 int mmu_mm_create(struct pgdat *pgdat, int id, struct mm **out);
@@ -61,6 +62,16 @@ int mmu_fork(struct mm *parent, int child_id, struct mm **child);
  * -EIO (a swap-in failed or did not verify).
  */
 int mmu_access(struct mm *mm, uint64_t addr, uint32_t len, bool write);
+
+/*
+ * A task's run of accesses: execute @ops[0..@n) in order, each
+ * WL_ACCESS as mmu_access would, stopping before the first operation of
+ * another type.  *@done is the number executed; on a failure it is the
+ * index of the failing access and its -errno is returned.  Hits take the
+ * short path (mm/mmu.c), so this is how tasks run their accesses.
+ */
+int mmu_access_ops(struct mm *mm, const struct workload_op *ops, unsigned int n,
+		   unsigned int *done);
 
 /* As mmu_access, storing @buf / reading into @buf (for verification). */
 int mmu_write(struct mm *mm, uint64_t addr, const void *buf, size_t len);

@@ -163,6 +163,10 @@ int page_pool_create(uint64_t nr_frames, struct page_pool **out)
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (pool->frames == MAP_FAILED)
 		goto out_free_pages;
+	/* Huge pages where the kernel allows them: an access to a random
+	 * frame then rarely misses the TLB, as hits to memory of a real
+	 * machine (its direct map) do not. */
+	madvise(pool->frames, pool->frames_bytes, MADV_HUGEPAGE);
 	mprotect(pool->frames + nr_frames * PAGE_SIZE, PAGE_SIZE, PROT_READ);
 	pool->nr_frames = nr_frames;
 	pthread_mutex_init(&pool->lock, NULL);

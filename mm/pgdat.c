@@ -28,6 +28,9 @@ static void pgdat_init(struct pgdat *pgdat, const struct pgdat_config *cfg)
 	pthread_mutex_init(&pgdat->mm_lock, NULL);
 	pthread_mutex_init(&pgdat->wb_lock, NULL);
 	pthread_cond_init(&pgdat->wb_cond, NULL);
+	/* No IO yet: the first one starts a run whatever its slot. */
+	for (int op = 0; op < 2; op++)
+		atomic_store(&pgdat->io_last[op], UINT64_MAX - 1);
 	vmstat_init(&pgdat->stat);
 	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
 		page_list_init(&pgdat->lruvec.lists[lru]);
@@ -81,6 +84,7 @@ void pgdat_destroy(struct pgdat *pgdat)
 	if (!pgdat)
 		return;
 	kswapd_exit(pgdat);
+	pgdat_wait_io(pgdat);
 	swap_hist_destroy(pgdat->fault_lat);
 	swap_hist_destroy(pgdat->majfault_lat);
 	swap_cache_destroy(pgdat->swap_cache);
@@ -91,6 +95,24 @@ void pgdat_destroy(struct pgdat *pgdat)
 	pthread_mutex_destroy(&pgdat->wb_lock);
 	pthread_cond_destroy(&pgdat->wb_cond);
 	free(pgdat);
+}
+
+void pgdat_io_end(struct pgdat *pgdat, _Atomic uint64_t *inflight)
+{
+	pthread_mutex_lock(&pgdat->wb_lock);
+	atomic_fetch_sub(inflight, 1);
+	atomic_fetch_add(&pgdat->wb_seq, 1);
+	pthread_cond_broadcast(&pgdat->wb_cond);
+	pthread_mutex_unlock(&pgdat->wb_lock);
+}
+
+void pgdat_wait_io(struct pgdat *pgdat)
+{
+	pthread_mutex_lock(&pgdat->wb_lock);
+	while (atomic_load(&pgdat->nr_writeback) ||
+	       atomic_load(&pgdat->nr_reading))
+		pthread_cond_wait(&pgdat->wb_cond, &pgdat->wb_lock);
+	pthread_mutex_unlock(&pgdat->wb_lock);
 }
 
 struct page_pool *pgdat_pool(struct pgdat *pgdat)

@@ -43,8 +43,14 @@ void pgdat_config_init(struct pgdat_config *cfg);
 
 /* Returns 0, -EINVAL, -ENOMEM. */
 int pgdat_create(const struct pgdat_config *cfg, struct pgdat **out);
-/* Destroy a node whose address spaces are all gone (kswapd stopped). */
+/* Destroy a node whose address spaces are all gone.  Stops kswapd and
+ * waits for the swap IO still in flight (writeback kswapd started,
+ * readahead nobody waits for): its completions touch the node. */
 void pgdat_destroy(struct pgdat *pgdat);
+
+/* Wait until no swap read or write of the node is in flight and every
+ * completion has finished with the node. */
+void pgdat_wait_io(struct pgdat *pgdat);
 
 struct page_pool *pgdat_pool(struct pgdat *pgdat);
 struct vmstat *pgdat_vmstat(struct pgdat *pgdat);

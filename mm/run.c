@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "mm/belady.h"
+#include "mm/mm_i.h"
 #include "mm/mmu.h"
 #include "mm/page.h"
 #include "mm/vmscan.h"
@@ -22,15 +23,25 @@
 #define RUN_BATCH 64	/* operations handed over at once */
 #define RUN_OP_STOP 100 /* internal: the task ends (exits if alive) */
 
-/* A bounded queue of operations, one producer and one consumer. */
+/*
+ * A bounded queue of operations, one producer (the dispatcher) and one
+ * consumer (the task): a ring whose two indexes are published with
+ * release stores, so handing over a batch costs no lock.  The task runs
+ * operations in place and frees their slots after.  A side that finds
+ * nothing to do spins briefly (the other side is usually a batch away)
+ * and then sleeps on cond, having said so in its sleeping flag; the other
+ * side takes the lock to wake it only when that flag is set.
+ */
 struct op_queue {
-	pthread_mutex_t lock;	  /* guards ring, head, nr, waiters */
-	pthread_cond_t cond;	  /* room or operations became available */
-	struct workload_op *ring; /* cap entries */
-	uint32_t cap;		  /* ring size */
-	uint32_t head;		  /* next to pop */
-	uint32_t nr;		  /* operations held */
-	uint32_t waiters;	  /* threads sleeping on cond */
+	struct workload_op *ring;	    /* mask + 1 entries */
+	uint32_t mask;			    /* size - 1, size a power of two */
+	uint32_t limit;			    /* operations held at most */
+	pthread_mutex_t lock;		    /* orders sleeping against waking */
+	pthread_cond_t cond;		    /* either side may proceed */
+	_Atomic bool cons_sleeping;	    /* the task waits for ops */
+	_Atomic bool prod_sleeping;	    /* the dispatcher waits */
+	_Alignas(64) _Atomic uint32_t tail; /* next to fill (producer) */
+	_Alignas(64) _Atomic uint32_t head; /* next to run (consumer) */
 };
 
 struct run;
@@ -76,13 +87,31 @@ struct run {
 
 /* ---- queues ------------------------------------------------------------- */
 
+/* Polls of an empty (full) queue before sleeping: a few microseconds. */
+#define QUEUE_SPINS 2000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 static int queue_init(struct op_queue *q, uint32_t cap)
 {
-	q->ring = malloc(cap * sizeof(*q->ring));
+	uint32_t size = RUN_BATCH;
+
+	while (size < cap)
+		size *= 2;
+	q->ring = malloc(size * sizeof(*q->ring));
 	if (!q->ring)
 		return -ENOMEM;
-	q->cap = cap;
-	q->head = q->nr = q->waiters = 0;
+	q->mask = size - 1;
+	q->limit = cap;
+	atomic_init(&q->head, 0);
+	atomic_init(&q->tail, 0);
+	atomic_init(&q->cons_sleeping, false);
+	atomic_init(&q->prod_sleeping, false);
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
 	return 0;
@@ -95,59 +124,109 @@ static void queue_destroy(struct op_queue *q)
 	free(q->ring);
 }
 
+/* Wake the other side if it said it sleeps.  The caller has just
+ * published an index; the fence orders that before reading the flag, as
+ * the sleeper sets its flag before reading the index again. */
+static void queue_wake(struct op_queue *q, _Atomic bool *sleeping)
+{
+	smp_mb();
+	if (!atomic_load_explicit(sleeping, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&q->lock);
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static uint32_t queue_room(struct op_queue *q, uint32_t tail)
+{
+	return q->limit -
+	       (tail - atomic_load_explicit(&q->head, memory_order_acquire));
+}
+
+/* Sleep up to 20 ms for room for @n operations (the caller rechecks, and
+ * looks at the run's abort in between). */
+static void queue_wait_room(struct op_queue *q, uint32_t tail, unsigned int n)
+{
+	struct timespec ts;
+
+	for (unsigned int i = 0; i < QUEUE_SPINS; i++) {
+		if (queue_room(q, tail) >= n)
+			return;
+		cpu_relax();
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 20000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&q->lock);
+	atomic_store(&q->prod_sleeping, true);
+	if (queue_room(q, tail) < n)
+		pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+	atomic_store(&q->prod_sleeping, false);
+	pthread_mutex_unlock(&q->lock);
+}
+
 /* Append @n operations; false if the run aborted while waiting for room
  * (unless @force: a STOP must get through, consumers drain). */
 static bool queue_push(struct run *run, struct op_queue *q,
 		       const struct workload_op *ops, unsigned int n,
 		       bool force)
 {
-	pthread_mutex_lock(&q->lock);
-	while (q->cap - q->nr < n) {
-		struct timespec ts;
+	uint32_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	uint32_t at = tail & q->mask, first = q->mask + 1 - at;
 
-		if (!force && atomic_load(&run->abort)) {
-			pthread_mutex_unlock(&q->lock);
+	while (queue_room(q, tail) < n) {
+		if (!force && atomic_load(&run->abort))
 			return false;
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 20000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		q->waiters++;
-		pthread_cond_timedwait(&q->cond, &q->lock, &ts);
-		q->waiters--;
+		queue_wait_room(q, tail, n);
 	}
-	for (unsigned int i = 0; i < n; i++)
-		q->ring[(q->head + q->nr + i) % q->cap] = ops[i];
-	q->nr += n;
-	if (q->waiters)
-		pthread_cond_broadcast(&q->cond);
-	pthread_mutex_unlock(&q->lock);
+	if (first > n)
+		first = n;
+	memcpy(&q->ring[at], ops, first * sizeof(*ops));
+	memcpy(q->ring, ops + first, (n - first) * sizeof(*ops));
+	atomic_store_explicit(&q->tail, tail + n, memory_order_release);
+	queue_wake(q, &q->cons_sleeping);
 	return true;
 }
 
-static unsigned int queue_pop(struct op_queue *q, struct workload_op *out,
-			      unsigned int max)
+/* Wait for operations; *@ops points at those in the ring from the head
+ * on (at most @max, not wrapping).  Returns how many; the caller runs
+ * them and then frees their slots with queue_consume. */
+static unsigned int queue_peek(struct op_queue *q, struct workload_op **ops,
+			       unsigned int max)
 {
-	unsigned int n;
+	uint32_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+	uint32_t tail, n, at = head & q->mask;
+	unsigned int spins = 0;
 
-	pthread_mutex_lock(&q->lock);
-	while (!q->nr) {
-		q->waiters++;
-		pthread_cond_wait(&q->cond, &q->lock);
-		q->waiters--;
+	while ((tail = atomic_load_explicit(&q->tail, memory_order_acquire)) ==
+	       head) {
+		if (spins++ < QUEUE_SPINS) {
+			cpu_relax();
+			continue;
+		}
+		pthread_mutex_lock(&q->lock);
+		atomic_store(&q->cons_sleeping, true);
+		while (atomic_load(&q->tail) == head)
+			pthread_cond_wait(&q->cond, &q->lock);
+		atomic_store(&q->cons_sleeping, false);
+		pthread_mutex_unlock(&q->lock);
 	}
-	n = q->nr < max ? q->nr : max;
-	for (unsigned int i = 0; i < n; i++)
-		out[i] = q->ring[(q->head + i) % q->cap];
-	q->head = (q->head + n) % q->cap;
-	q->nr -= n;
-	if (q->waiters)
-		pthread_cond_broadcast(&q->cond);
-	pthread_mutex_unlock(&q->lock);
-	return n;
+	n = tail - head;
+	if (n > q->mask + 1 - at)
+		n = q->mask + 1 - at;
+	*ops = &q->ring[at];
+	return n < max ? n : max;
+}
+
+static void queue_consume(struct op_queue *q, unsigned int n)
+{
+	uint32_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+
+	atomic_store_explicit(&q->head, head + n, memory_order_release);
+	queue_wake(q, &q->prod_sleeping);
 }
 
 /* ---- errors -------------------------------------------------------------- */
@@ -253,13 +332,33 @@ static int task_exec(struct run_task *t, const struct workload_op *op)
 	}
 }
 
+/* Execute the run of accesses at the start of @ops[0..@n) (mmu_access_ops:
+ * hits take the short path); returns how many operations it used. */
+static unsigned int task_exec_accesses(struct run_task *t,
+				       const struct workload_op *ops,
+				       unsigned int n)
+{
+	unsigned int done;
+	int rc = mmu_access_ops(t->mm, ops, n, &done);
+
+	if (rc) {
+		run_fail(t->run, rc, &ops[done], NULL);
+		done++; /* the failing access counts as executed */
+	}
+	for (unsigned int i = 0; i < done; i++)
+		t->nr_writes += ops[i].write;
+	t->nr_accesses += done;
+	t->nr_ops += done;
+	return done;
+}
+
 static void *task_main(void *arg)
 {
 	struct run_task *t = arg;
-	struct workload_op ops[RUN_BATCH];
+	struct workload_op *ops;
 
 	for (;;) {
-		unsigned int n = queue_pop(&t->q, ops, RUN_BATCH);
+		unsigned int n = queue_peek(&t->q, &ops, 4 * RUN_BATCH);
 
 		for (unsigned int i = 0; i < n; i++) {
 			bool end = ops[i].type == WL_EXIT ||
@@ -268,12 +367,19 @@ static void *task_main(void *arg)
 
 			if (atomic_load(&t->run->abort) && !end)
 				continue; /* drain */
+			if (ops[i].type == WL_ACCESS) {
+				i += task_exec_accesses(t, ops + i, n - i) - 1;
+				continue;
+			}
 			rc = task_exec(t, &ops[i]);
-			if (rc == 1)
+			if (rc == 1) {
+				queue_consume(&t->q, n);
 				return NULL;
+			}
 			if (rc)
 				run_fail(t->run, rc, &ops[i], NULL);
 		}
+		queue_consume(&t->q, n);
 	}
 }
 
@@ -318,10 +424,13 @@ static void task_join(struct run *run, struct run_task *t)
 
 static struct run_task *task_create(struct run *run, uint32_t id)
 {
-	struct run_task *t = calloc(1, sizeof(*t));
+	/* Aligned: the queue's indexes have cache lines of their own. */
+	struct run_task *t = aligned_alloc(_Alignof(struct run_task),
+					   sizeof(struct run_task));
 
 	if (!t)
 		return NULL;
+	memset(t, 0, sizeof(*t));
 	if (queue_init(&t->q, run->queue_ops)) {
 		free(t);
 		return NULL;

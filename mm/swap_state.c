@@ -480,9 +480,10 @@ void swap_cache_end_read(struct pgdat *pgdat, struct page *page,
 		page_dump(pgdat->pool, page, f);
 		swap_report_writer(pgdat, entry, page, f);
 	}
-	atomic_fetch_sub(&pgdat->nr_reading, 1);
 	page_unlock(page);
 	put_page(pgdat, page);
+	/* Last: once the count drops, the node may be torn down. */
+	pgdat_io_end(pgdat, &pgdat->nr_reading);
 }
 
 struct page *swap_cache_get_page(struct pgdat *pgdat, swp_entry_t entry,

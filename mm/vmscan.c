@@ -70,14 +70,6 @@ uint64_t vmscan_wait_writeback(struct pgdat *pgdat, uint64_t seq,
 	return atomic_load(&pgdat->wb_seq);
 }
 
-static void writeback_done(struct pgdat *pgdat)
-{
-	pthread_mutex_lock(&pgdat->wb_lock);
-	atomic_fetch_add(&pgdat->wb_seq, 1);
-	pthread_cond_broadcast(&pgdat->wb_cond);
-	pthread_mutex_unlock(&pgdat->wb_lock);
-}
-
 static void count_steal(struct pgdat *pgdat, bool kswapd, uint64_t nr)
 {
 	vmstat_add(&pgdat->stat, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr);
@@ -124,12 +116,12 @@ void vmscan_end_write(struct pgdat *pgdat, struct page *page, int res,
 		page_set_flag(page, PG_dirty);
 	reclaim = page_test_clear_flag(page, PG_reclaim) && !res;
 	page_end_writeback(page);
-	atomic_fetch_sub(&pgdat->nr_writeback, 1);
 	if (reclaim)
 		reclaim_written_page(pgdat, page, kswapd);
 	else
 		put_page(pgdat, page);
-	writeback_done(pgdat);
+	/* Last: once the count drops, the node may be torn down. */
+	pgdat_io_end(pgdat, &pgdat->nr_writeback);
 }
 
 /* pageout: start writing @page (locked, dirty, unmapped, in the swap

@@ -6,6 +6,8 @@
 #include "mm_test.h"
 #include "mm/lru.h"
 #include "mm/mmu.h"
+#include "mm/rmap.h"
+#include "mm/workload.h"
 
 #define BASE UINT64_C(0x7f0000000000)
 
@@ -224,6 +226,71 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static struct workload_op acc(uint64_t addr, uint64_t len, bool write)
+{
+	return (struct workload_op){
+		.type = WL_ACCESS, .addr = addr, .len = len, .write = write};
+}
+
+/* Runs of accesses: the hit path and every way out of it. */
+static void test_access_ops(void **state)
+{
+	const uint64_t vma2 = BASE + 64 * PAGE_SIZE;
+	struct workload_op ops[] = {
+		acc(BASE, 8, true),			/* fault: new page */
+		acc(BASE + 8, 8, true),			/* hit */
+		acc(BASE + PAGE_SIZE, 8, false),	/* zero page */
+		acc(BASE + PAGE_SIZE, 8, false),	/* hit on it */
+		acc(BASE + PAGE_SIZE + 1, 2, true),	/* copy on write */
+		acc(BASE + 2 * PAGE_SIZE - 4, 8, true), /* two pages */
+		acc(vma2, 4096, true),			/* another VMA */
+		acc(BASE + 16, 1, false),		/* back, one byte */
+		{.type = WL_MMAP, .addr = vma2 + 8 * PAGE_SIZE, .len = 4096},
+	};
+	struct workload_op bad[] = {
+		acc(BASE + 24, 8, false),
+		acc(BASE + 16 * PAGE_SIZE, 8, false), /* no VMA */
+	};
+	struct mmu_pte_info pi;
+	struct mm_env env;
+	unsigned int done;
+	struct page *page;
+	uint64_t v[2];
+	struct mm *mm;
+
+	(void)state;
+	mm_env_setup(&env, 64, 0, NULL);
+	assert_int_equal(mmu_mm_create(env.pgdat, 0, &mm), 0);
+	assert_int_equal(mmu_mmap(mm, BASE, 16 * PAGE_SIZE), 0);
+	assert_int_equal(mmu_mmap(mm, vma2, 4 * PAGE_SIZE), 0);
+	assert_int_equal(mmu_access_ops(mm, ops, 9, &done), 0);
+	assert_int_equal(done, 8); /* stops before the mmap */
+	/* Faults: page 0, zero page, COW, page 2, the other VMA. */
+	assert_int_equal(ev(&env, PGFAULT), 5);
+	assert_int_equal(mmu_read(mm, BASE, v, sizeof(v)), 0);
+	assert_true(v[0] != 0 && v[1] != 0 && v[0] != v[1]);
+	assert_int_equal(mmu_pte_info(mm, BASE + PAGE_SIZE, &pi), 0);
+	assert_int_equal(pi.kind, MMU_PTE_PRESENT);
+	assert_true(pi.dirty && pi.write);
+	/* page_referenced sees hits: a hit on a pte whose young bit reclaim
+	 * cleared sets it again. */
+	page = mmu_page_at(mm, BASE);
+	assert_int_equal(rmap_page_referenced(env.pgdat, page), 1);
+	assert_int_equal(rmap_page_referenced(env.pgdat, page), 0);
+	assert_int_equal(mmu_access_ops(mm, bad, 1, &done), 0);
+	assert_int_equal(done, 1);
+	assert_int_equal(mmu_pte_info(mm, BASE, &pi), 0);
+	assert_true(pi.young);
+	assert_int_equal(rmap_page_referenced(env.pgdat, page), 1);
+	assert_int_equal(ev(&env, PGFAULT), 5); /* setting young is no fault */
+	/* A failure stops the run at the failing access. */
+	assert_int_equal(mmu_access_ops(mm, bad, 2, &done), -EFAULT);
+	assert_int_equal(done, 1);
+	mmu_exit(mm);
+	assert_int_equal(nr_free(&env), 64);
+	mm_env_teardown(&env);
+}
+
 /*
  * The hit path: accesses to resident pages, random over 256 KiB and over
  * 16 MiB, 8 bytes, one write in four.  Prints the rate (the issue's target is 20M/s on one
@@ -282,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_fork_cow),
 		cmocka_unit_test(test_fork_zero_page_cow),
 		cmocka_unit_test(test_munmap_split),
+		cmocka_unit_test(test_access_ops),
 		cmocka_unit_test(test_hit_rate),
 	};
 
