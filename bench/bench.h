@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Benchmark suites of `swapemu bench`.  Each suite compares alternatives on
- * the same work in one run and reports ratios, as a table on stdout and as
- * JSON (to --json FILE, or stdout with --json -).
+ * the same work in one run and reports ratios, as a table on stdout and,
+ * through bench/report.h, as JSON (--json FILE|-) and a report directory
+ * (--out DIR).
  */
 #ifndef SWAPEMU_BENCH_BENCH_H
 #define SWAPEMU_BENCH_BENCH_H
@@ -35,5 +36,7 @@ int bench_io_main(int argc, char **argv);
 int bench_fs_main(int argc, char **argv);
 int bench_paging_main(int argc, char **argv);
 int bench_fidelity_main(int argc, char **argv);
+/* Every suite above in turn (bench/bench_all.c). */
+int bench_all_main(int argc, char **argv);
 
 #endif

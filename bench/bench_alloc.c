@@ -16,7 +16,7 @@
  *  - metadata: bytes of map and allocator state per slot.
  *
  * With --out DIR the report goes to a directory: alloc.json (the schema
- * of --json), alloc.md (the table and ratios in Markdown) and
+ * of --json, docs/BENCH_JSON.md), alloc.md (the tables in Markdown) and
  * alloc-latency.png / alloc-latency.svg (the CDF of the per-pair time of
  * every batch, one curve per case).
  */
@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "bench/bench.h"
+#include "bench/report.h"
 #include "bench/plot.h"
 #include "bench/progress.h"
 #include "swap/area.h"
@@ -37,18 +38,16 @@
 #define NR_CASES 8u /* 2 fills x 2 occupancies x 2 policies */
 
 struct alloc_opts {
-	uint64_t slots;        /* area size in slots */
+	uint64_t slots;	       /* area size in slots */
 	unsigned int batches;  /* timed batches per case */
-	uint64_t churn;        /* churn pairs before measuring, per slot */
-	uint64_t seed;         /* random seed */
-	const char *json;      /* JSON output path, "-" for stdout, or NULL */
-	const char *out;       /* report directory (--out), or NULL */
-	bool quiet;            /* no progress line (--quiet) */
+	uint64_t churn;	       /* churn pairs before measuring, per slot */
+	uint64_t seed;	       /* random seed */
+	struct bench_common c; /* --quick, --json, --out, --quiet, ... */
 };
 
 struct alloc_result {
 	enum swap_alloc_policy policy;
-	bool aged;             /* aged fill (else fresh), see fill() */
+	bool aged;	       /* aged fill (else fresh), see fill() */
 	double occupancy;      /* fraction of slots in use while measuring */
 	double pair_median_ns; /* per alloc+free pair, median over batches */
 	double pair_mean_ns;   /* per pair, total time / pairs */
@@ -61,9 +60,9 @@ struct alloc_result {
 
 /* The used slots, to free one at random in O(1). */
 struct used_set {
-	uint32_t *slot;  /* in-use offsets, unordered */
-	uint64_t nr;     /* entries in slot[] */
-	uint64_t rng;    /* xorshift state */
+	uint32_t *slot; /* in-use offsets, unordered */
+	uint64_t nr;	/* entries in slot[] */
+	uint64_t rng;	/* xorshift state */
 };
 
 static uint64_t rng_next(uint64_t *s)
@@ -191,9 +190,9 @@ static uint64_t case_steps(const struct alloc_opts *o)
 static int run_case(const struct alloc_opts *o, unsigned int idx,
 		    struct alloc_result *r)
 {
-	struct swap_area_config cfg = { .nr_pages = o->slots,
-					.policy = r->policy };
-	struct used_set u = { .rng = o->seed };
+	struct swap_area_config cfg = {.nr_pages = o->slots,
+				       .policy = r->policy};
+	struct used_set u = {.rng = o->seed};
 	uint64_t step0 = idx * case_steps(o);
 	struct swap_area *a;
 	char name[40], label[64];
@@ -243,13 +242,13 @@ static void print_ratios(FILE *f, const struct alloc_result *r,
 		const struct alloc_result *c = &r[2 * i], *s = &r[2 * i + 1];
 
 		if (json)
-			fprintf(f, "%s\n    {\"fill\": \"%s\", "
+			fprintf(f,
+				"%s\n    {\"fill\": \"%s\", "
 				"\"occupancy\": %.2f, "
 				"\"scan_over_cluster_mean\": %.2f, "
 				"\"scan_over_cluster_median\": %.2f}",
 				i ? "," : "", c->aged ? "aged" : "fresh",
-				c->occupancy,
-				s->pair_mean_ns / c->pair_mean_ns,
+				c->occupancy, s->pair_mean_ns / c->pair_mean_ns,
 				s->pair_median_ns / c->pair_median_ns);
 		else
 			printf("%s, %.0f%%: cluster is %.1fx faster than scan "
@@ -260,20 +259,25 @@ static void print_ratios(FILE *f, const struct alloc_result *r,
 	}
 }
 
-/* The JSON report (schema in tests/bench/alloc.sh) to @path, "-": stdout. */
-static int write_json(const char *path, const struct alloc_opts *o,
-		      const struct alloc_result *r, unsigned int n)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	int rc;
+/* What the report callbacks see. */
+struct alloc_report {
+	const struct alloc_opts *o;   /* the options */
+	const struct alloc_result *r; /* NR_CASES results */
+};
 
-	if (!f)
-		return -errno;
-	fprintf(f, "{\n  \"suite\": \"alloc\",\n  \"slots\": %llu,\n"
+/* The results members of the JSON report (docs/BENCH_JSON.md). */
+static void alloc_json(FILE *f, const void *ctx)
+{
+	const struct alloc_report *ar = ctx;
+	const struct alloc_result *r = ar->r;
+
+	fprintf(f,
+		"\n  \"slots\": %llu,\n"
 		"  \"batch\": %u,\n  \"batches\": %u,\n  \"results\": [",
-		(unsigned long long)o->slots, BATCH, o->batches);
-	for (unsigned int i = 0; i < n; i++)
-		fprintf(f, "%s\n    {\"fill\": \"%s\", "
+		(unsigned long long)ar->o->slots, BATCH, ar->o->batches);
+	for (unsigned int i = 0; i < NR_CASES; i++)
+		fprintf(f,
+			"%s\n    {\"fill\": \"%s\", "
 			"\"policy\": \"%s\", \"occupancy\": %.2f, "
 			"\"pair_ns_median\": %.2f, \"pair_ns_mean\": %.2f, "
 			"\"pair_ns_p99\": %.2f, \"mean_run_length\": %.3f, "
@@ -283,14 +287,29 @@ static int write_json(const char *path, const struct alloc_opts *o,
 			r[i].pair_median_ns, r[i].pair_mean_ns,
 			r[i].pair_p99_ns, r[i].mean_run, r[i].meta_per_slot);
 	fprintf(f, "\n  ],\n  \"ratios\": [");
-	print_ratios(f, r, n / 2, true);
-	fprintf(f, "\n  ]\n}\n");
-	rc = ferror(f) ? -EIO : 0;
-	if (f == stdout)
-		fflush(f);
-	else if (fclose(f) && !rc)
-		rc = -errno;
-	return rc;
+	print_ratios(f, r, NR_CASES / 2, true);
+	fprintf(f, "\n  ]\n");
+}
+
+/*
+ * The targets of docs/BENCHMARKS.md: a cluster alloc+free pair in at most
+ * 40 ns (median) on the aged area, at least 3x faster than scan_swap_map
+ * there at 90%, at most 1.1 bytes of metadata per slot.
+ */
+static void alloc_targets(struct bench_report *rep,
+			  const struct alloc_result *r)
+{
+	const struct alloc_result *c50 = &r[4], *c90 = &r[6], *s90 = &r[7];
+	double ratio = s90->pair_median_ns / c90->pair_median_ns;
+
+	bench_report_target(rep, "aged-50%-cluster-pair", c50->pair_median_ns,
+			    "<=", 40, "ns", c50->pair_median_ns <= 40);
+	bench_report_target(rep, "aged-90%-cluster-pair", c90->pair_median_ns,
+			    "<=", 40, "ns", c90->pair_median_ns <= 40);
+	bench_report_target(rep, "aged-90%-scan-over-cluster", ratio, ">=", 3,
+			    "ratio", ratio >= 3);
+	bench_report_target(rep, "cluster-metadata", c90->meta_per_slot,
+			    "<=", 1.1, "bytes/slot", c90->meta_per_slot <= 1.1);
 }
 
 /* The Markdown tables: every case, then scan/cluster ratios. */
@@ -302,8 +321,9 @@ static void write_md_tables(FILE *f, const struct alloc_result *r,
 		   "|------|--------|----------:|----------:|--------:|"
 		   "-------:|-----------:|-----------:|\n");
 	for (unsigned int i = 0; i < n; i++)
-		fprintf(f, "| %s | %s | %.0f%% | %.1f | %.1f | %.1f | %.2f | "
-			   "%.3f |\n",
+		fprintf(f,
+			"| %s | %s | %.0f%% | %.1f | %.1f | %.1f | %.2f | "
+			"%.3f |\n",
 			r[i].aged ? "aged" : "fresh",
 			swap_alloc_policy_name(r[i].policy),
 			r[i].occupancy * 100, r[i].pair_median_ns,
@@ -320,32 +340,21 @@ static void write_md_tables(FILE *f, const struct alloc_result *r,
 			r[i + 1].pair_median_ns / r[i].pair_median_ns);
 }
 
-/* The Markdown summary to @path; links the plot when @plotted. */
-static int write_md(const char *path, const struct alloc_opts *o,
-		    const struct alloc_result *r, unsigned int n, bool plotted)
+/* The Markdown section: the setting and both tables. */
+static void alloc_md(FILE *f, const void *ctx)
 {
-	FILE *f = fopen(path, "w");
-	int rc;
+	const struct alloc_report *ar = ctx;
+	const struct alloc_opts *o = ar->o;
 
-	if (!f)
-		return -errno;
-	fprintf(f, "# swapemu bench alloc\n\n"
-		   "The cluster allocator (kernel 6.x) against scan_swap_map "
-		   "(Linux 2.6) on the same work: %llu slots (%llu MiB "
-		   "area), %u timed batches of %u order-0 alloc+free pairs "
-		   "per case, seed %#llx.\n\n",
+	fprintf(f,
+		"The cluster allocator (kernel 6.x) against scan_swap_map "
+		"(Linux 2.6) on the same work: %llu slots (%llu MiB "
+		"area), %u timed batches of %u order-0 alloc+free pairs "
+		"per case, seed %#llx.\n\n",
 		(unsigned long long)o->slots,
-		(unsigned long long)(o->slots * 4096 >> 20), o->batches,
-		BATCH, (unsigned long long)o->seed);
-	write_md_tables(f, r, n);
-	if (plotted)
-		fprintf(f, "\nTime per pair in each batch, as a CDF "
-			   "([SVG](alloc-latency.svg)):\n\n"
-			   "![per-pair latency CDF](alloc-latency.png)\n");
-	rc = ferror(f) ? -EIO : 0;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	return rc;
+		(unsigned long long)(o->slots * 4096 >> 20), o->batches, BATCH,
+		(unsigned long long)o->seed);
+	write_md_tables(f, ar->r, NR_CASES);
 }
 
 /*
@@ -356,8 +365,8 @@ static int write_md(const char *path, const struct alloc_opts *o,
 static int plot_latency(const char *path, const struct alloc_opts *o,
 			const struct alloc_result *r, unsigned int n)
 {
-	static const char *const colors[] = { "#0072b2", "#d55e00",
-					      "#009e73", "#cc79a7" };
+	static const char *const colors[] = {"#0072b2", "#d55e00", "#009e73",
+					     "#cc79a7"};
 	struct plot_series s[NR_CASES];
 	char names[NR_CASES][40], title[128];
 	struct plot_opts po = {
@@ -367,9 +376,10 @@ static int plot_latency(const char *path, const struct alloc_opts *o,
 		.xscale = PLOT_SCALE_AUTO,
 	};
 
-	snprintf(title, sizeof(title), "swapemu bench alloc: %llu slots, "
-		 "%u batches per case", (unsigned long long)o->slots,
-		 o->batches);
+	snprintf(title, sizeof(title),
+		 "swapemu bench alloc: %llu slots, "
+		 "%u batches per case",
+		 (unsigned long long)o->slots, o->batches);
 	for (unsigned int i = 0; i < n && i < NR_CASES; i++) {
 		case_name(&r[i], names[i], sizeof(names[i]));
 		s[i] = (struct plot_series){
@@ -383,97 +393,87 @@ static int plot_latency(const char *path, const struct alloc_opts *o,
 	return plot_cdf(path, &po, s, n < NR_CASES ? n : NR_CASES);
 }
 
-/* Join @dir and @name into @buf; -ENAMETOOLONG when it does not fit. */
-static int out_path(char *buf, size_t size, const char *dir,
-		    const char *name)
-{
-	int n = snprintf(buf, size, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 /*
- * Both plots into @path (a buffer of @size): *plotted says whether they
- * were drawn.  Without gnuplot they are left out (plot.c says so on
- * stderr) and the result is 0.  Returns 0 or -errno.
+ * Both plots into the report directory, linked in the summary.  Without
+ * gnuplot they are left out (plot.c says so on stderr) and the result
+ * is 0.  Returns 0 or -errno.
  */
-static int write_plots(char *path, size_t size, const struct alloc_opts *o,
-		       const struct alloc_result *r, unsigned int n,
-		       bool *plotted)
+static int write_plots(struct bench_report *rep, const struct alloc_opts *o,
+		       const struct alloc_result *r, unsigned int n)
 {
-	static const char *const files[] = { "alloc-latency.png",
-					     "alloc-latency.svg" };
+	static const char *const files[] = {"alloc-latency.png",
+					    "alloc-latency.svg"};
+	char path[4096];
 	int rc = 0;
 
 	for (unsigned int i = 0; i < 2 && !rc; i++) {
-		rc = out_path(path, size, o->out, files[i]);
-		if (!rc)
-			rc = plot_latency(path, o, r, n);
+		if (!bench_report_path(rep, files[i], path, sizeof(path)))
+			return 0;
+		rc = plot_latency(path, o, r, n);
+		if (rc && rc != -ENOENT)
+			fprintf(stderr, "swapemu bench alloc: %s: %s\n", path,
+				strerror(-rc));
 	}
-	*plotted = !rc;
+	if (!rc)
+		bench_report_plot(rep, "alloc-latency.png",
+				  "Time per pair in each batch, as a CDF "
+				  "([SVG](alloc-latency.svg))");
 	return rc == -ENOENT ? 0 : rc;
-}
-
-/*
- * The report in o->out: alloc.json, the plots, alloc.md.  Returns 0 or
- * -errno; then @path (a buffer of @size) names what failed.
- */
-static int write_report(char *path, size_t size, const struct alloc_opts *o,
-			const struct alloc_result *r, unsigned int n)
-{
-	bool plotted;
-	int rc;
-
-	snprintf(path, size, "%s", o->out);
-	if (mkdir(o->out, 0755) && errno != EEXIST)
-		return -errno;
-	rc = out_path(path, size, o->out, "alloc.json");
-	rc = rc ? rc : write_json(path, o, r, n);
-	rc = rc ? rc : write_plots(path, size, o, r, n, &plotted);
-	rc = rc ? rc : out_path(path, size, o->out, "alloc.md");
-	return rc ? rc : write_md(path, o, r, n, plotted);
 }
 
 static void alloc_usage(FILE *f)
 {
 	fprintf(f, "usage: swapemu bench alloc [--slots N] [--batches N] "
-		   "[--churn N] [--seed N] [--quick] [--json FILE|-]\n"
-		   "                           [--out DIR] [--quiet]\n");
+		   "[--churn N] [--seed N]\n"
+		   "       " BENCH_COMMON_USAGE "\n");
 }
 
 static int parse_opts(int argc, char **argv, struct alloc_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "slots", required_argument, NULL, 's' },
-		{ "batches", required_argument, NULL, 'b' },
-		{ "churn", required_argument, NULL, 'c' },
-		{ "seed", required_argument, NULL, 'r' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'Q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"slots", required_argument, NULL, 's'},
+		{"batches", required_argument, NULL, 'b'},
+		{"churn", required_argument, NULL, 'c'},
+		{"seed", required_argument, NULL, 'r'},
+		BENCH_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct alloc_opts){ .slots = 1u << 22, .batches = 4000,
-				  .churn = 1u << 20, .seed = 0x9e3779b97f4a7c15 };
+	*o = (struct alloc_opts){.slots = 1u << 22,
+				 .batches = 4000,
+				 .churn = 1u << 20,
+				 .seed = 0x9e3779b97f4a7c15};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': o->slots = strtoull(optarg, NULL, 0); break;
-		case 'b': o->batches = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 'c': o->churn = strtoull(optarg, NULL, 0); break;
-		case 'r': o->seed = strtoull(optarg, NULL, 0) | 1; break;
-		case 'q': o->slots = 1u << 18; o->batches = 2000;
-			  o->churn = 1u << 16; break;
-		case 'j': o->json = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'Q': o->quiet = true; break;
-		case 'h': alloc_usage(stdout); return 1;
-		default: alloc_usage(stderr); return -EINVAL;
+		case 's':
+			o->slots = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			o->batches = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			o->churn = strtoull(optarg, NULL, 0);
+			break;
+		case 'r':
+			o->seed = strtoull(optarg, NULL, 0) | 1;
+			break;
+		default:
+			if (!bench_common_opt(&o->c, c, optarg)) {
+				alloc_usage(stderr);
+				return -EINVAL;
+			}
+			if (c == BENCH_OPT_QUICK) {
+				o->slots = 1u << 18;
+				o->batches = 2000;
+				o->churn = 1u << 16;
+			}
 		}
+	}
+	if (o->c.help) {
+		alloc_usage(stdout);
+		return 1;
 	}
 	if (optind != argc || o->slots < 4096 || !o->batches) {
 		alloc_usage(stderr);
@@ -486,10 +486,9 @@ static int parse_opts(int argc, char **argv, struct alloc_opts *o)
 static int run_cases(const struct alloc_opts *o, struct alloc_result *r,
 		     unsigned int n)
 {
-	static const double occupancy[] = { 0.5, 0.9 };
+	static const double occupancy[] = {0.5, 0.9};
 	int rc = 0;
 
-	progress_set_quiet(o->quiet);
 	progress_begin("bench alloc", n * case_steps(o));
 	for (unsigned int i = 0; i < n && !rc; i++) {
 		r[i] = (struct alloc_result){
@@ -503,41 +502,46 @@ static int run_cases(const struct alloc_opts *o, struct alloc_result *r,
 	return rc;
 }
 
+/* Print the results and write the report; the exit status. */
+static int alloc_report(struct bench_report *rep, const struct alloc_opts *o,
+			const struct alloc_result *r)
+{
+	struct alloc_report ar = {o, r};
+
+	printf("alloc: %llu slots (%llu MiB area), %u batches of %u "
+	       "alloc+free pairs per case\n",
+	       (unsigned long long)o->slots,
+	       (unsigned long long)(o->slots * 4096 >> 20), o->batches, BATCH);
+	print_table(r, NR_CASES);
+	print_ratios(stdout, r, 4, false);
+	fflush(stdout);
+	alloc_targets(rep, r);
+	if (write_plots(rep, o, r, NR_CASES))
+		return 1;
+	if (bench_report_finish(rep, alloc_json, alloc_md, &ar))
+		return 1;
+	return o->c.check && !bench_report_ok(rep) ? 1 : 0;
+}
+
 int bench_alloc_main(int argc, char **argv)
 {
-	struct alloc_result r[NR_CASES] = { 0 };
+	struct alloc_result r[NR_CASES] = {0};
+	struct bench_report *rep;
 	struct alloc_opts o;
-	char what[4096];
-	int rc = parse_opts(argc, argv, &o), status = 0;
+	int rc = parse_opts(argc, argv, &o), status;
 
 	if (rc)
 		return rc > 0 ? 0 : 2;
+	if (bench_report_begin("alloc", &o.c, argc, argv, &rep))
+		return 1;
 	rc = run_cases(&o, r, NR_CASES);
 	if (rc) {
 		fprintf(stderr, "swapemu bench alloc: %s\n", strerror(-rc));
 		status = 1;
-		goto out_free_samples;
+	} else {
+		status = alloc_report(rep, &o, r);
 	}
-	printf("alloc: %llu slots (%llu MiB area), %u batches of %u "
-	       "alloc+free pairs per case\n",
-	       (unsigned long long)o.slots,
-	       (unsigned long long)(o.slots * 4096 >> 20), o.batches, BATCH);
-	print_table(r, NR_CASES);
-	print_ratios(stdout, r, 4, false);
-	fflush(stdout);
-	if (o.json && (rc = write_json(o.json, &o, r, NR_CASES))) {
-		fprintf(stderr, "swapemu bench alloc: %s: %s\n", o.json,
-			strerror(-rc));
-		status = 1;
-	}
-	if (o.out)
-		rc = write_report(what, sizeof(what), &o, r, NR_CASES);
-	if (o.out && rc) {
-		fprintf(stderr, "swapemu bench alloc: %s: %s\n", what,
-			strerror(-rc));
-		status = 1;
-	}
-out_free_samples:
+	bench_report_destroy(rep);
 	for (unsigned int i = 0; i < NR_CASES; i++)
 		free(r[i].pair_ns);
 	return status;

@@ -21,12 +21,12 @@
  * verifies it, and uniform random access (30% writes) over 4x memory.
  * Target: every counter within +-25% of the kernel's.
  *
- * Everything set up is undone on error and on SIGINT/SIGTERM: the load is
- * killed, the cgroup removed, the area swapped off and its loop device
- * detached, the mount unmounted and its daemon reaped, the directory
- * removed.  The daemon runs in its own process group, so a terminal's
- * Ctrl-C reaches this program (which cleans up) and not the daemon that
- * the swap device depends on.
+ * Everything set up is recorded by fs/host and undone on error and on
+ * SIGINT/SIGTERM: the load is killed, the cgroup removed, the area
+ * swapped off and its loop device detached, the mount unmounted and its
+ * daemon reaped, the directory removed.  The daemon runs in its own
+ * session, so a terminal's Ctrl-C reaches this program (which cleans up)
+ * and not the daemon that the swap device depends on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +38,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/report.h"
+#include "fs/host.h"
 #include "swap/size.h"
 #include "mm/page_io.h"
 #include "mm/pgdat.h"
@@ -56,7 +55,7 @@
 #include "swap/io/engine.h"
 #include "swap/table.h"
 
-#define FID_CGROOT "/sys/fs/cgroup/memory"
+#define FID_CGROOT HOST_CGROUP_ROOT
 #define FID_AREA "fidelity"
 #define FID_TOLERANCE 0.25
 #define FID_NR_CASES 2
@@ -67,11 +66,9 @@ static const char *const fid_names[FID_NR] = {"pswpin", "pswpout",
 					      "pgmajfault"};
 
 struct fid_opts {
-	const char *dir;  /* parent of the temporary directory */
-	const char *json; /* --json FILE or "-" */
-	uint64_t memory;  /* bytes of memory on both sides */
-	bool quick;	  /* small sizes */
-	bool check;	  /* exit 1 on a miss */
+	struct bench_common c; /* --quick, --json, --out, ... */
+	const char *dir;       /* parent of the temporary directory */
+	uint64_t memory;       /* bytes of memory on both sides */
 };
 
 struct fid_case {
@@ -87,94 +84,30 @@ struct fid_case {
 	bool pass;		   /* all within tolerance */
 };
 
-/* What is set up, for cleanup. */
+/* Paths of the kernel side; fs/host records what is set up. */
 struct fid_env {
 	char dir[PATH_MAX];	  /* temporary directory, "" if none */
 	char mnt[PATH_MAX + 8];	  /* mount point */
 	char area[PATH_MAX + 24]; /* area file on the mount */
-	char cg[PATH_MAX];	  /* cgroup directory, "" if none */
-	char exe[PATH_MAX];	  /* this binary */
-	pid_t daemon;		  /* mount daemon, 0 if none */
-	pid_t load;		  /* running load, 0 if none */
-	char loop[64];		  /* loop device swapped on, "" if none */
+	char cg[PATH_MAX];	  /* cgroup directory */
+	char loop[64];		  /* loop device swapped on */
 };
 
-static volatile sig_atomic_t fid_stop;
+#define FID_EXE "/proc/self/exe" /* this binary, even if replaced */
 
-static void fid_on_signal(int sig)
+static void fid_on_alarm(int sig)
 {
-	(void)sig;
-	fid_stop = 1;
+	host_interrupt(sig);
 }
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-/* Run @argv and wait; its stdout goes to @out (@len bytes, first line
- * only) or, without @out, to /dev/null.  The exit status, or -errno. */
-static int fid_spawn(char *const argv[], char *out, size_t len)
-{
-	int pfd[2], status;
-	ssize_t n = 0;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		dup2(pfd[1], STDOUT_FILENO);
-		close(pfd[0]);
-		close(pfd[1]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	if (out) {
-		while ((n = read(pfd[0], out, len - 1)) < 0 && errno == EINTR)
-			;
-		out[n > 0 ? n : 0] = '\0';
-		out[strcspn(out, "\n")] = '\0';
-	}
-	while (read(pfd[0], &status, sizeof(status)) > 0)
-		; /* drain */
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-static int fid_write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(text, f) < 0)
-		rc = -EIO;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	return rc;
-}
-
 /* The value of "@key N" lines in @path (memory.stat, /proc/vmstat). */
 static uint64_t fid_read_key(const char *path, const char *key)
 {
-	char line[256], name[128];
-	unsigned long long v;
-	uint64_t out = 0;
-	FILE *f = fopen(path, "r");
+	uint64_t v = 0;
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %llu", name, &v) == 2 &&
-		    !strcmp(name, key))
-			out = v;
-	fclose(f);
-	return out;
+	return host_stat_key(path, key, &v) ? 0 : v;
 }
 
 /* Pages read and written through the area (its engine counters). */
@@ -210,37 +143,16 @@ static int fid_area_io(const struct fid_env *e, uint64_t *rd, uint64_t *wr)
 static int fid_mount(struct fid_env *e)
 {
 	char back[PATH_MAX + 8];
-	struct stat parent, st;
-	pid_t pid;
+	struct host_mount_config cfg = {.mountpoint = e->mnt, .backing = back};
 
 	snprintf(back, sizeof(back), "%s/back", e->dir);
-	if (mkdir(back, 0700) || mkdir(e->mnt, 0700) || stat(e->dir, &parent))
+	if (mkdir(back, 0700) || mkdir(e->mnt, 0700))
 		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		setpgid(0, 0); /* not reached by the terminal's SIGINT */
-		execl(e->exe, e->exe, "mount", "--backing", back, "-f", e->mnt,
-		      (char *)NULL);
-		_exit(127);
-	}
-	e->daemon = pid;
-	for (int i = 0; i < 100 && !fid_stop; i++) {
-		if (!stat(e->mnt, &st) && st.st_dev != parent.st_dev)
-			return 0;
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			e->daemon = 0;
-			return -EIO;
-		}
-		usleep(100000);
-	}
-	return -ETIMEDOUT;
+	return host_mount(&cfg, NULL);
 }
 
 static int fid_swapon(struct fid_env *e, uint64_t bytes)
 {
-	char *argv[] = {e->exe, "swapon", "-p", "32767", e->area, NULL};
 	int fd = open(e->area, O_CREAT | O_RDWR, 0600), rc = 0;
 
 	if (fd < 0)
@@ -248,48 +160,31 @@ static int fid_swapon(struct fid_env *e, uint64_t bytes)
 	if (ftruncate(fd, (off_t)bytes)) /* sizes the area: header */
 		rc = -errno;
 	close(fd);
-	if (!rc)
-		rc = fid_spawn(argv, e->loop, sizeof(e->loop));
-	if (rc && strncmp(e->loop, "/dev/", 5))
-		e->loop[0] = '\0';
-	return rc > 0 ? -EIO : rc;
+	return rc ? rc
+		  : host_swapon(e->area, 32767, 0, e->loop, sizeof(e->loop));
 }
 
 static int fid_cgroup(struct fid_env *e, uint64_t memory)
 {
-	char path[PATH_MAX + 32], val[32];
+	char name[64];
 
-	snprintf(e->cg, sizeof(e->cg), FID_CGROOT "/swapemu-fidelity-%d",
-		 (int)getpid());
-	if (mkdir(e->cg, 0755)) {
-		e->cg[0] = '\0';
-		return -errno;
-	}
-	snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", e->cg);
-	snprintf(val, sizeof(val), "%" PRIu64, memory);
-	return fid_write_file(path, val);
+	snprintf(name, sizeof(name), "swapemu-fidelity-%d", (int)getpid());
+	return host_cgroup_create(name, memory, e->cg, sizeof(e->cg));
 }
 
 static int fid_setup(struct fid_env *e, const struct fid_opts *o,
 		     uint64_t area_bytes)
 {
-	char tmpl[PATH_MAX];
-	struct statfs sfs;
 	int rc;
 
-	/* This binary even if it is replaced on disk while we run. */
-	snprintf(e->exe, sizeof(e->exe), "/proc/self/exe");
 	/* The backing files must not be swappable themselves: on tmpfs the
 	 * kernel may swap their pages to the very device they back, and
 	 * the daemon then waits for itself. */
-	if (statfs(o->dir, &sfs))
-		return -errno;
-	if (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC)
+	if (host_in_memory(o->dir))
 		return -EXDEV;
-	snprintf(tmpl, sizeof(tmpl), "%s/swapemu-fidelity.XXXXXX", o->dir);
-	if (!mkdtemp(tmpl))
-		return -errno;
-	snprintf(e->dir, sizeof(e->dir), "%s", tmpl);
+	rc = host_workdir(o->dir, "swapemu-fidelity", e->dir, sizeof(e->dir));
+	if (rc)
+		return rc;
 	snprintf(e->mnt, sizeof(e->mnt), "%s/mnt", e->dir);
 	snprintf(e->area, sizeof(e->area), "%s/" FID_AREA, e->mnt);
 	rc = fid_mount(e);
@@ -300,106 +195,15 @@ static int fid_setup(struct fid_env *e, const struct fid_opts *o,
 	return rc;
 }
 
-static void fid_kill_load(struct fid_env *e)
-{
-	if (!e->load)
-		return;
-	kill(e->load, SIGKILL);
-	while (waitpid(e->load, NULL, 0) < 0 && errno == EINTR)
-		;
-	e->load = 0;
-}
-
-/* Undo everything, last first; reports what could not be undone. */
-static void fid_teardown(struct fid_env *e)
-{
-	/* By device, not by file: the mount may be gone. */
-	char *off[] = {"swapoff", e->loop, NULL};
-	char *det[] = {"losetup", "-d", e->loop, NULL};
-	char *um[] = {"fusermount3", "-u", "-q", e->mnt, NULL};
-	char *rm[] = {"rm", "-rf", "--", e->dir, NULL};
-	bool mounted = e->daemon != 0;
-
-	fid_kill_load(e);
-	for (int i = 0; e->cg[0] && i < 50; i++, usleep(100000))
-		if (!rmdir(e->cg) || errno == ENOENT)
-			break;
-	if (e->loop[0] && (fid_spawn(off, NULL, 0) || fid_spawn(det, NULL, 0)))
-		fprintf(stderr,
-			"swapemu bench fidelity: swapoff/losetup -d "
-			"%s failed\n",
-			e->loop);
-	for (int i = 0; mounted && i < 50; i++, usleep(100000))
-		if (!fid_spawn(um, NULL, 0))
-			break;
-	if (e->daemon) {
-		kill(e->daemon, SIGTERM);
-		while (waitpid(e->daemon, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (e->dir[0])
-		fid_spawn(rm, NULL, 0);
-}
-
 /* ---- kernel side: one case ------------------------------------------------------ */
 
-/* Start `swapemu load @spec` inside the cgroup, its stdout on a pipe. */
-static int fid_start_load(struct fid_env *e, const char *spec, int *out)
+/* Run `swapemu load @spec` inside the cgroup; its JSON line to @line. */
+static int fid_load(struct fid_env *e, const char *spec, char *line, size_t len)
 {
-	char procs[PATH_MAX + 32];
-	int pfd[2];
+	char *argv[] = {FID_EXE, "load", (char *)spec, NULL};
+	struct host_cmd cmd = {.cgroup = e->cg, .out = line, .out_len = len};
 
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", e->cg);
-	if (pipe(pfd))
-		return -errno;
-	e->load = fork();
-	if (e->load < 0) {
-		e->load = 0;
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (!e->load) {
-		char pid[16];
-
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		dup2(pfd[1], STDOUT_FILENO);
-		close(pfd[0]);
-		close(pfd[1]);
-		if (fid_write_file(procs, pid))
-			_exit(126);
-		execl(e->exe, e->exe, "load", spec, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	*out = pfd[0];
-	return 0;
-}
-
-/* Read the load's JSON line and its exit status. */
-static int fid_wait_load(struct fid_env *e, int fd, char *line, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int status;
-
-	while (got + 1 < len &&
-	       (n = read(fd, line + got, len - 1 - got)) != 0) {
-		if (n < 0 && errno == EINTR && !fid_stop)
-			continue;
-		if (n < 0)
-			break;
-		got += (size_t)n;
-	}
-	line[got] = '\0';
-	close(fd);
-	if (fid_stop)
-		return -EINTR;
-	while (waitpid(e->load, &status, 0) < 0)
-		if (errno != EINTR || fid_stop)
-			return -EINTR;
-	e->load = 0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return host_run(argv, &cmd);
 }
 
 static uint64_t fid_json_u64(const char *json, const char *key)
@@ -418,7 +222,7 @@ static int fid_kernel(struct fid_env *e, struct fid_case *c)
 	uint64_t cg0, cg1;
 	char stat_path[PATH_MAX + 16], line[1024];
 	double t0;
-	int fd = -1, rc;
+	int rc;
 
 	snprintf(stat_path, sizeof(stat_path), "%s/memory.stat", e->cg);
 	for (int i = 0; i < FID_NR; i++)
@@ -427,9 +231,7 @@ static int fid_kernel(struct fid_env *e, struct fid_case *c)
 	rc = fid_area_io(e, &r0, &w0);
 	t0 = (double)bench_now_ns();
 	if (!rc)
-		rc = fid_start_load(e, c->spec, &fd);
-	if (!rc)
-		rc = fid_wait_load(e, fd, line, sizeof(line));
+		rc = fid_load(e, c->spec, line, sizeof(line));
 	if (rc)
 		return rc > 0 ? -EIO : rc;
 	c->kernel_s = ((double)bench_now_ns() - t0) / 1e9;
@@ -618,23 +420,30 @@ static void fid_print(FILE *f, const struct fid_opts *o,
 	}
 }
 
-static void fid_json(FILE *f, const struct fid_opts *o,
-		     const struct fid_case *cs, unsigned int n)
+/* What the report callbacks see. */
+struct fid_report {
+	const struct fid_opts *o;  /* the options */
+	const struct fid_case *cs; /* the cases, FID_NR_CASES */
+};
+
+/* The results members of the JSON report. */
+static void fid_json(FILE *f, const void *ctx)
 {
-	bool all = true;
+	const struct fid_opts *o = ((const struct fid_report *)ctx)->o;
+	const struct fid_case *cs = ((const struct fid_report *)ctx)->cs;
+	unsigned int n = FID_NR_CASES;
 
 	fprintf(f,
-		"{\"suite\":\"fidelity\",\"quick\":%s,\"memory\":%" PRIu64
+		"\"memory\":%" PRIu64
 		",\"tolerance\":%.2f,\"sources\":{\"pgmajfault\":"
 		"\"getrusage of the load (= cgroup memory.stat)\","
 		"\"pswpin\":\"pages read from the swapemu area\","
 		"\"pswpout\":\"pages written to the swapemu area\"},"
 		"\"cases\":[",
-		o->quick ? "true" : "false", o->memory, FID_TOLERANCE);
+		o->memory, FID_TOLERANCE);
 	for (unsigned int k = 0; k < n; k++) {
 		const struct fid_case *c = &cs[k];
 
-		all &= c->pass;
 		fprintf(f,
 			"%s{\"name\":\"%s\",\"spec\":\"%s\","
 			"\"kernel_s\":%.3f,\"engine_s\":%.3f",
@@ -655,7 +464,43 @@ static void fid_json(FILE *f, const struct fid_opts *o,
 			c->cg_majfault, c->verify_failures, c->csum_failures,
 			c->pass ? "true" : "false");
 	}
-	fprintf(f, "],\"pass\":%s}\n", all ? "true" : "false");
+	fputc(']', f);
+}
+
+static void fid_md(FILE *f, const void *ctx)
+{
+	const struct fid_report *r = ctx;
+
+	fputs("```\n", f);
+	fid_print(f, r->o, r->cs, FID_NR_CASES);
+	fputs("```\n", f);
+}
+
+/* Every counter of every case against +-FID_TOLERANCE, into the report. */
+static void fid_targets(struct bench_report *rep, const struct fid_case *cs)
+{
+	char name[96];
+
+	for (unsigned int k = 0; k < FID_NR_CASES; k++) {
+		const struct fid_case *c = &cs[k];
+
+		for (int i = 0; i < FID_NR; i++) {
+			snprintf(name, sizeof(name), "%s/%s", c->name,
+				 fid_names[i]);
+			bench_report_target(
+				rep, name,
+				c->kernel[i] > 0 ? c->engine[i] / c->kernel[i]
+						 : 0,
+				"+-", FID_TOLERANCE, "ratio",
+				fid_within(c->engine[i], c->kernel[i]));
+		}
+		snprintf(name, sizeof(name), "%s/verify-failures", c->name);
+		bench_report_target(
+			rep, name,
+			(double)(c->verify_failures + c->csum_failures),
+			"<=", 0, "pages",
+			!c->verify_failures && !c->csum_failures);
+	}
 }
 
 /* ---- main ------------------------------------------------------------------------- */
@@ -663,24 +508,15 @@ static void fid_json(FILE *f, const struct fid_opts *o,
 static int fid_parse(int argc, char **argv, struct fid_opts *o)
 {
 	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'},
-		{"json", required_argument, NULL, 'j'},
+		BENCH_COMMON_OPTIONS,
 		{"dir", required_argument, NULL, 'd'},
 		{"memory", required_argument, NULL, 'm'},
-		{"check", no_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'q':
-			o->quick = true;
-			o->memory = 32u << 20;
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
 		case 'd':
 			o->dir = optarg;
 			break;
@@ -688,13 +524,15 @@ static int fid_parse(int argc, char **argv, struct fid_opts *o)
 			if (swap_size_parse(optarg, &o->memory))
 				return -EINVAL;
 			break;
-		case 'c':
-			o->check = true;
-			break;
 		default:
-			return -EINVAL;
+			if (!bench_common_opt(&o->c, c, optarg))
+				return -EINVAL;
+			if (c == BENCH_OPT_QUICK)
+				o->memory = 32u << 20;
 		}
 	}
+	if (o->c.help)
+		return 1;
 	return optind == argc && o->memory >= (16u << 20) ? 0 : -EINVAL;
 }
 
@@ -720,67 +558,72 @@ static int fid_run(const struct fid_opts *o, struct fid_case *cs)
 	int rc = fid_setup(&e, o, slots * 4096);
 
 	for (unsigned int k = 0; k < FID_NR_CASES && !rc; k++) {
-		rc = fid_stop ? -EINTR : fid_kernel(&e, &cs[k]);
+		rc = host_interrupted() ? -EINTR : fid_kernel(&e, &cs[k]);
 		if (!rc)
-			rc = fid_stop ? -EINTR
-				      : fid_engine(&e, o, slots, &cs[k]);
+			rc = host_interrupted()
+				     ? -EINTR
+				     : fid_engine(&e, o, slots, &cs[k]);
 		fid_judge(&cs[k]);
 	}
-	fid_teardown(&e);
+	host_undo_all();
 	return rc;
+}
+
+/* Run both sides and report; the exit status. */
+static int fid_main(struct bench_report *rep, struct fid_opts *o,
+		    struct fid_case *cs)
+{
+	struct sigaction sa = {.sa_handler = fid_on_alarm};
+	struct fid_report r = {o, cs};
+	int rc;
+
+	if (geteuid())
+		return bench_report_skip(rep, "needs root");
+	if (!host_cgroup_available())
+		return bench_report_skip(rep, "no cgroup v1 memory "
+					      "controller at " FID_CGROOT);
+	if (access("/dev/fuse", R_OK | W_OK))
+		return bench_report_skip(rep, "no /dev/fuse");
+	fid_cases(o, cs);
+	host_catch_signals(); /* no SA_RESTART: waits return */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(o->c.quick ? 600 : 3600); /* a kernel side that hangs stops */
+	rc = fid_run(o, cs);
+	alarm(0);
+	if (rc == -EXDEV)
+		return bench_fail("bench fidelity", 0,
+				  "--dir %s is tmpfs: "
+				  "its pages could be swapped to the area "
+				  "they back",
+				  o->dir);
+	if (rc)
+		return bench_fail("bench fidelity", rc, "%s",
+				  host_interrupted() ? "interrupted"
+						     : "running");
+	fid_print(o->c.json && !strcmp(o->c.json, "-") ? stderr : stdout, o, cs,
+		  FID_NR_CASES);
+	fid_targets(rep, cs);
+	if (bench_report_finish(rep, fid_json, fid_md, &r))
+		return 1;
+	return o->c.check && !bench_report_ok(rep) ? 1 : 0;
 }
 
 int bench_fidelity_main(int argc, char **argv)
 {
 	struct fid_opts o = {.dir = "/tmp", .memory = 128u << 20};
 	struct fid_case cs[FID_NR_CASES] = {{0}};
-	struct sigaction sa = {.sa_handler = fid_on_signal}, old_int, old_term;
-	bool ok = true;
-	FILE *f;
-	int rc;
+	struct bench_report *rep;
+	int rc = fid_parse(argc, argv, &o);
 
-	if (fid_parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: swapemu bench fidelity [--quick] "
-				"[--json FILE|-] [--dir DIR] [--memory SIZE] "
-				"[--check]\n");
-		return 2;
+	if (rc) {
+		fprintf(rc > 0 ? stdout : stderr,
+			"usage: swapemu bench fidelity " BENCH_COMMON_USAGE
+			"\n       [--dir DIR] [--memory SIZE]\n");
+		return rc > 0 ? 0 : 2;
 	}
-	if (geteuid())
-		return bench_fail("bench fidelity", -EPERM, "needs root");
-	if (access(FID_CGROOT "/memory.limit_in_bytes", F_OK))
-		return bench_fail(
-			"bench fidelity", -ENOENT,
-			"no cgroup v1 memory controller at " FID_CGROOT);
-	fid_cases(&o, cs);
-	sigaction(SIGINT, &sa, &old_int); /* no SA_RESTART: waits return */
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(o.quick ? 600 : 3600); /* a kernel side that hangs stops */
-	rc = fid_run(&o, cs);
-	alarm(0);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	if (rc == -EXDEV)
-		return bench_fail("bench fidelity", 0,
-				    "--dir %s is tmpfs: "
-				    "its pages could be swapped to the area "
-				    "they back",
-				    o.dir);
-	if (rc)
-		return bench_fail("bench fidelity", rc, "%s",
-				    fid_stop ? "interrupted" : "running");
-	for (unsigned int k = 0; k < FID_NR_CASES; k++)
-		ok &= cs[k].pass;
-	fid_print(o.json && !strcmp(o.json, "-") ? stderr : stdout, &o, cs,
-		  FID_NR_CASES);
-	if (o.json) {
-		f = strcmp(o.json, "-") ? fopen(o.json, "w") : stdout;
-		if (!f)
-			return bench_fail("bench fidelity", -errno, "%s",
-					    o.json);
-		fid_json(f, &o, cs, FID_NR_CASES);
-		if (f != stdout)
-			fclose(f);
-	}
-	return o.check && !ok ? 1 : 0;
+	if (bench_report_begin("fidelity", &o.c, argc, argv, &rep))
+		return 1;
+	rc = fid_main(rep, &o, cs);
+	bench_report_destroy(rep);
+	return rc;
 }

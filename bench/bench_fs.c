@@ -16,43 +16,42 @@
  *     wall time ratio mount / loop (target <= 1.15) and the pswpin and
  *     pswpout deltas of each run.
  *
- * The benchmark mounts, attaches, swaps on and makes cgroups itself, so it
- * records each of them in struct fsb_state as soon as it exists and
- * fsb_cleanup() undoes whatever is recorded, last first: on success, on
- * error and after SIGINT/SIGTERM (the handler only sets a flag; waits for
- * children are interrupted and the child is stopped).  The mount daemon
- * runs in its own session so that a ^C in the terminal does not take it
- * down while the kernel still swaps through it.
+ * The benchmark mounts, attaches, swaps on and makes cgroups itself through
+ * fs/host, which records each of them as soon as it exists;
+ * host_undo_all() undoes whatever is recorded, last first: on success, on
+ * error and after SIGINT/SIGTERM (the handler only notes the signal; waits
+ * for children are interrupted and the child is stopped).  The mount
+ * daemon runs in its own session so that a ^C in the terminal does not
+ * take it down while the kernel still swaps through it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/report.h"
+#include "fs/host.h"
 #include "swap/size.h"
 
 #define FSB_MIB (1ull << 20)
 #define FSB_SKIP FSB_MIB /* fio leaves the first MiB (swap header) alone */
 #define FSB_MAX_ROUNDS 9u
-#define FSB_CGROOT "/sys/fs/cgroup/memory"
+#define FSB_CGROOT HOST_CGROUP_ROOT
 #define FSB_AREA "bench"
-#define FSB_PRIO "32767" /* above any other swap of the machine */
+#define FSB_PRIO 32767 /* above any other swap of the machine */
 
 struct fsb_opts {
+	struct bench_common c;	  /* --quick, --json, --out, ... */
 	const char *dir;	  /* parent of the work directory */
-	const char *json;	  /* --json FILE, "-" for stdout, or NULL */
 	char memhog[PATH_MAX];	  /* memhog binary */
 	uint64_t size;		  /* area bytes */
 	double runtime;		  /* seconds per fio measurement */
@@ -60,12 +59,10 @@ struct fsb_opts {
 	unsigned int swap_rounds; /* swap alternations */
 	unsigned int mem_mib;	  /* memhog size */
 	unsigned int limit_mib;	  /* cgroup memory limit */
-	bool quick;		  /* small sizes, one round */
-	bool check;		  /* exit 1 when a target is missed */
 	bool no_swap;		  /* fio part only */
 };
 
-/* What the benchmark has set up; fsb_cleanup() undoes it. */
+/* Paths of the run; fs/host records what is set up and undoes it. */
 struct fsb_state {
 	char self[PATH_MAX];	 /* the swapemu binary */
 	char work[PATH_MAX / 2]; /* work directory, "" before mkdtemp */
@@ -73,11 +70,8 @@ struct fsb_state {
 	char back[PATH_MAX];	 /* backing directory */
 	char area[PATH_MAX];	 /* the area file in the mount */
 	char file[PATH_MAX];	 /* its backing file */
-	pid_t daemon;		 /* mount daemon, 0 when none */
-	bool mounted;		 /* mnt is a mount */
-	char loop[64];		 /* attached loop device, "" when none */
-	bool swapping;		 /* loop is swapped on */
-	char cgroup[PATH_MAX];	 /* memory cgroup made, "" when none */
+	char loop[64];		 /* loop device swapped on, "" when none */
+	char cgroup[PATH_MAX];	 /* memory cgroup of the current run */
 };
 
 /* One fio workload of part 1. */
@@ -142,134 +136,10 @@ static struct fsb_swap fsb_swaps[] = {
 
 #define FSB_NR_SWAPS (sizeof(fsb_swaps) / sizeof(fsb_swaps[0]))
 
-static volatile sig_atomic_t fsb_stop; /* SIGINT or SIGTERM seen */
-
-static void fsb_on_signal(int sig)
-{
-	fsb_stop = sig;
-}
-
-/* Catch SIGINT and SIGTERM without SA_RESTART: blocking waits return. */
-static void fsb_signals(void)
-{
-	struct sigaction sa = {.sa_handler = fsb_on_signal};
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* ---- children ---- */
-
-/* Stop @pid (TERM, then KILL after 2 s) and reap it. */
-static void fsb_kill(pid_t pid)
-{
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 20; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		usleep(100000);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-/* Wait for @pid; stops it when interrupted.  Exit status or -EINTR. */
-static int fsb_wait(pid_t pid)
-{
-	int status;
-
-	for (;;) {
-		if (fsb_stop) {
-			fsb_kill(pid);
-			return -EINTR;
-		}
-		if (waitpid(pid, &status, 0) == pid)
-			break;
-		if (errno != EINTR)
-			return -errno;
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-/* In the child: join @cgroup (if any), send stdout to @fd (/dev/null if
- * -1), run from @cwd. */
-static void fsb_child_setup(const char *cgroup, int fd, const char *cwd)
-{
-	char path[PATH_MAX + 16];
-	FILE *f;
-
-	if (cgroup && cgroup[0]) {
-		snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
-		f = fopen(path, "w");
-		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
-			_exit(126);
-	}
-	if (fd < 0)
-		fd = open("/dev/null", O_WRONLY);
-	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
-		_exit(126);
-	if (cwd && chdir(cwd))
-		_exit(126);
-}
-
-/*
- * Run @argv to completion from the work directory, in @cgroup if not
- * NULL; its stdout goes to @out (@len bytes, NUL-terminated) when given,
- * else to /dev/null.
- * Returns the exit status, or -errno (-EINTR when interrupted).
- */
-static int fsb_run_cmd(const struct fsb_state *st, char *const argv[],
-		       const char *cgroup, char *out, size_t len)
-{
-	int pfd[2] = {-1, -1};
-	size_t got = 0;
-	pid_t pid;
-	ssize_t n;
-
-	if (out && pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		fsb_child_setup(cgroup, pfd[1], st->work[0] ? st->work : NULL);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (out)
-		close(pfd[1]);
-	if (pid < 0) {
-		if (out)
-			close(pfd[0]);
-		return -errno;
-	}
-	while (out && got + 1 < len &&
-	       ((n = read(pfd[0], out + got, len - 1 - got)) > 0 ||
-		(n < 0 && errno == EINTR && !fsb_stop)))
-		got += n > 0 ? (size_t)n : 0;
-	if (out) {
-		out[got] = '\0';
-		close(pfd[0]);
-	}
-	return fsb_wait(pid);
-}
-
-/* ---- mount, loop, swap, cgroup: set up and undone ---- */
-
-static bool fsb_is_mounted(const struct fsb_state *st)
-{
-	struct stat a, b;
-
-	return !stat(st->mnt, &a) && !stat(st->work, &b) &&
-	       a.st_dev != b.st_dev;
-}
+/* ---- mount, loop, swap, cgroup: set up and undone by fs/host ---- */
 
 /* Record the daemon's pid in WORK/daemon.pid for a script's cleanup. */
-static void fsb_pidfile(const struct fsb_state *st)
+static void fsb_pidfile(const struct fsb_state *st, pid_t daemon)
 {
 	char path[PATH_MAX + 16];
 	FILE *f;
@@ -278,272 +148,56 @@ static void fsb_pidfile(const struct fsb_state *st)
 	f = fopen(path, "w");
 	if (!f)
 		return;
-	fprintf(f, "%d\n", (int)st->daemon);
+	fprintf(f, "%d\n", (int)daemon);
 	fclose(f);
-}
-
-/* Start the daemon in its own session, stderr to WORK/daemon.log. */
-static int fsb_spawn_daemon(struct fsb_state *st, uint64_t size)
-{
-	char spec[64], log[PATH_MAX + 16];
-	char *argv[] = {st->self, "mount", "--backing", st->back, "--area",
-			spec,	  "-f",	   st->mnt,	NULL};
-	pid_t pid;
-
-	snprintf(spec, sizeof(spec), FSB_AREA ":%llu",
-		 (unsigned long long)size);
-	snprintf(log, sizeof(log), "%s/daemon.log", st->work);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		setsid();
-		if (fd >= 0)
-			dup2(fd, STDERR_FILENO);
-		execv(st->self, argv);
-		_exit(127);
-	}
-	st->daemon = pid;
-	fsb_pidfile(st);
-	return 0;
 }
 
 /* Mount the file system with one area of @size; wait until it is up. */
 static int fsb_mount(struct fsb_state *st, uint64_t size)
 {
-	int rc = fsb_spawn_daemon(st, size);
+	char spec[64], log[PATH_MAX + 16];
+	const char *args[] = {"--area", spec, NULL};
+	struct host_mount_config cfg = {.mountpoint = st->mnt,
+					.backing = st->back,
+					.args = args,
+					.log = log,
+					.wait_for = st->area};
+	pid_t daemon;
+	int rc;
 
-	if (rc)
-		return rc;
-	for (int i = 0; i < 100 && !fsb_stop; i++) {
-		if (fsb_is_mounted(st) && !access(st->area, F_OK)) {
-			st->mounted = true;
-			return 0;
-		}
-		if (waitpid(st->daemon, NULL, WNOHANG) == st->daemon) {
-			st->daemon = 0;
-			fprintf(stderr,
-				"swapemu bench fs: the mount daemon "
-				"exited; see %s/daemon.log\n",
-				st->work);
-			return -EIO;
-		}
-		usleep(100000);
-	}
-	st->mounted = fsb_is_mounted(st);
-	return fsb_stop ? -EINTR : -ETIMEDOUT;
+	snprintf(spec, sizeof(spec), FSB_AREA ":%llu",
+		 (unsigned long long)size);
+	snprintf(log, sizeof(log), "%s/daemon.log", st->work);
+	rc = host_mount(&cfg, &daemon);
+	if (!rc)
+		fsb_pidfile(st, daemon);
+	return rc;
 }
 
-/* Unmount (retrying while a just-detached loop device lets go), reap the
- * daemon; kill it and detach lazily as a last resort. */
-static void fsb_umount(struct fsb_state *st)
+/* Attach @file to a loop device and swap on it at the top priority. */
+static int fsb_swapon(struct fsb_state *st, const char *file, bool direct)
 {
-	for (int i = 0; i < 50 && st->mounted; i++) {
-		if (!umount2(st->mnt, 0) || !fsb_is_mounted(st))
-			st->mounted = false;
-		else
-			usleep(100000);
-	}
-	if (st->mounted) {
-		fprintf(stderr,
-			"swapemu bench fs: cannot unmount %s: "
-			"killing its daemon\n",
-			st->mnt);
-		if (st->daemon)
-			kill(st->daemon, SIGKILL);
-		umount2(st->mnt, MNT_DETACH);
-		st->mounted = false;
-	}
-	for (int i = 0; i < 50 && st->daemon; i++) {
-		if (waitpid(st->daemon, NULL, WNOHANG) == st->daemon)
-			st->daemon = 0;
-		else
-			usleep(100000);
-	}
-	if (st->daemon)
-		fsb_kill(st->daemon);
-	st->daemon = 0;
+	return host_swapon(file, FSB_PRIO, direct ? HOST_SWAP_DIRECT_IO : 0,
+			   st->loop, sizeof(st->loop));
 }
 
-/* Is @dev listed in /proc/swaps? */
-static bool fsb_swap_listed(const char *dev)
-{
-	char line[512];
-	size_t n = strlen(dev);
-	bool found = false;
-	FILE *f = fopen("/proc/swaps", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, dev, n) &&
-			(line[n] == ' ' || line[n] == '\t');
-	fclose(f);
-	return found;
-}
-
-/* Swap off the loop device if the kernel swaps on it (a swapon that was
- * interrupted may or may not have happened). */
 static int fsb_swapoff(struct fsb_state *st)
 {
-	char *argv[] = {"swapoff", "--", st->loop, NULL};
-	int rc = 0;
+	int rc = host_swapoff(st->loop);
 
-	if (st->loop[0] && fsb_swap_listed(st->loop))
-		rc = fsb_run_cmd(st, argv, NULL, NULL, 0);
-	if (!rc)
-		st->swapping = false;
-	return rc;
-}
-
-static int fsb_detach(struct fsb_state *st)
-{
-	char *argv[] = {"losetup", "-d", st->loop, NULL};
-	int rc = 0;
-
-	if (st->loop[0])
-		rc = fsb_run_cmd(st, argv, NULL, NULL, 0);
 	if (!rc)
 		st->loop[0] = '\0';
 	return rc;
 }
 
-static void fsb_rmdir_cgroup(struct fsb_state *st)
+/* Run @argv, stdout to @out (@len bytes) or /dev/null. */
+static int fsb_run_cmd(char *const argv[], const char *cgroup, char *out,
+		       size_t len)
 {
-	for (int i = 0; i < 50 && st->cgroup[0]; i++) {
-		if (!rmdir(st->cgroup) || errno == ENOENT)
-			st->cgroup[0] = '\0';
-		else
-			usleep(100000);
-	}
-	if (st->cgroup[0])
-		fprintf(stderr, "swapemu bench fs: cannot remove %s: %s\n",
-			st->cgroup, strerror(errno));
-}
+	struct host_cmd cmd = {
+		.cgroup = cgroup, .out = out, .out_len = len, .quiet = true};
 
-/* Remove the work directory's files (backing files, logs, fio state). */
-static void fsb_rm_work(struct fsb_state *st)
-{
-	char work[sizeof(st->work)];
-	char *argv[] = {"rm", "-rf", "--", work, NULL};
-
-	if (!st->work[0] || st->mounted)
-		return; /* never recurse into a live mount */
-	memcpy(work, st->work, sizeof(work));
-	st->work[0] = '\0'; /* rm runs from the current directory */
-	fsb_run_cmd(st, argv, NULL, NULL, 0);
-}
-
-/*
- * Loop devices on @file that @st does not know of (a `swapemu swapon`
- * interrupted before it printed the device): swap off and detach each.
- */
-static void fsb_cleanup_loops(struct fsb_state *st, const char *file)
-{
-	char *argv[] = {"losetup", "-n",	 "-O", "NAME",
-			"-j",	   (char *)file, NULL};
-	char out[1024], *save = NULL;
-
-	if (fsb_run_cmd(st, argv, NULL, out, sizeof(out)))
-		return;
-	for (char *dev = strtok_r(out, "\n", &save); dev;
-	     dev = strtok_r(NULL, "\n", &save)) {
-		snprintf(st->loop, sizeof(st->loop), "%s", dev);
-		if (fsb_swapoff(st) || fsb_detach(st))
-			fprintf(stderr, "swapemu bench fs: cannot release %s\n",
-				dev);
-	}
-	st->loop[0] = '\0';
-}
-
-/* Undo everything recorded in @st, last first.  Idempotent. */
-static void fsb_cleanup(struct fsb_state *st)
-{
-	sig_atomic_t stop = fsb_stop;
-
-	fsb_stop = 0; /* let the undo commands run to completion */
-	fsb_rmdir_cgroup(st);
-	if (fsb_swapoff(st))
-		fprintf(stderr, "swapemu bench fs: swapoff %s failed\n",
-			st->loop);
-	if (!st->swapping && fsb_detach(st))
-		fprintf(stderr, "swapemu bench fs: losetup -d %s failed\n",
-			st->loop);
-	if (st->work[0] && st->mounted)
-		fsb_cleanup_loops(st, st->area);
-	if (st->work[0])
-		fsb_cleanup_loops(st, st->file);
-	fsb_umount(st);
-	fsb_rm_work(st);
-	fsb_stop = stop;
-}
-
-/* Attach @file to a loop device and swap on it, recording both. */
-static int fsb_loop_swapon(struct fsb_state *st, const char *file, bool direct)
-{
-	char *lo[] = {"losetup", "--find",
-		      "--show",	 direct ? "--direct-io=on" : "--direct-io=off",
-		      "--",	 (char *)file,
-		      NULL};
-	char *sw[] = {"swapon", "-p", FSB_PRIO, "--", st->loop, NULL};
-	int rc = fsb_run_cmd(st, lo, NULL, st->loop, sizeof(st->loop));
-
-	st->loop[strcspn(st->loop, "\n")] = '\0';
-	if (rc || !st->loop[0])
-		return rc < 0 ? rc : -EIO;
-	rc = fsb_run_cmd(st, sw, NULL, NULL, 0);
-	if (rc)
-		return rc < 0 ? rc : -EIO;
-	st->swapping = true;
-	return 0;
-}
-
-/* `swapemu swapon` of the area: losetup + swapon done by the CLI. */
-static int fsb_mount_swapon(struct fsb_state *st, bool direct)
-{
-	char *argv[8];
-	int n = 0, rc;
-
-	argv[n++] = st->self;
-	argv[n++] = "swapon";
-	argv[n++] = "-p";
-	argv[n++] = FSB_PRIO;
-	if (direct)
-		argv[n++] = "--direct-io";
-	argv[n++] = st->area;
-	argv[n] = NULL;
-	rc = fsb_run_cmd(st, argv, NULL, st->loop, sizeof(st->loop));
-	st->loop[strcspn(st->loop, "\n")] = '\0';
-	if (rc || !st->loop[0]) {
-		st->loop[0] = '\0';
-		return rc < 0 ? rc : -EIO;
-	}
-	st->swapping = true;
-	return 0;
-}
-
-/* Make the memory cgroup of one memhog run, limited to @limit_mib. */
-static int fsb_make_cgroup(struct fsb_state *st, unsigned int limit_mib)
-{
-	char path[PATH_MAX + 32];
-	FILE *f;
-
-	snprintf(st->cgroup, sizeof(st->cgroup),
-		 FSB_CGROOT "/swapemu-bench-fs-%d", (int)getpid());
-	if (mkdir(st->cgroup, 0755)) {
-		int rc = -errno;
-
-		st->cgroup[0] = '\0';
-		return rc;
-	}
-	snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", st->cgroup);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%llu\n", (unsigned long long)limit_mib * FSB_MIB);
-	return fclose(f) ? -errno : 0;
+	return host_run(argv, &cmd);
 }
 
 /* ---- part 1: fio ---- */
@@ -602,7 +256,7 @@ static double fsb_fio_run(const struct fsb_state *st, const struct fsb_opts *o,
 	snprintf(size, sizeof(size), "--size=%llu",
 		 (unsigned long long)(o->size - FSB_SKIP));
 	snprintf(rt, sizeof(rt), "--runtime=%.1f", o->runtime);
-	rc = fsb_run_cmd(st, argv, NULL, out, sizeof(out));
+	rc = fsb_run_cmd(argv, NULL, out, sizeof(out));
 	if (rc)
 		return rc < 0 ? rc : -EIO;
 	return fsb_fio_iops(out, w->write);
@@ -623,7 +277,7 @@ static int fsb_fill(const struct fsb_state *st, uint64_t size)
 	}
 	for (size_t i = 0; i < FSB_MIB; i++)
 		buf[i] = (unsigned char)(i * 167 + 13);
-	for (uint64_t off = FSB_SKIP; off < size && !rc && !fsb_stop;
+	for (uint64_t off = FSB_SKIP; off < size && !rc && !host_interrupted();
 	     off += FSB_MIB)
 		if (pwrite(fd, buf, FSB_MIB, (off_t)off) != (ssize_t)FSB_MIB)
 			rc = errno ? -errno : -EIO;
@@ -631,7 +285,7 @@ static int fsb_fill(const struct fsb_state *st, uint64_t size)
 		rc = -errno;
 	free(buf);
 	close(fd);
-	return fsb_stop ? -EINTR : rc;
+	return host_interrupted() ? -EINTR : rc;
 }
 
 /* Part 1: every workload on both files, alternating who goes first. */
@@ -647,7 +301,7 @@ static int fsb_part_fio(const struct fsb_state *st, const struct fsb_opts *o)
 			w->back[r] = fsb_fio_run(st, o, w, st->file);
 			if (!mount_first)
 				w->mount[r] = fsb_fio_run(st, o, w, st->area);
-			if (fsb_stop)
+			if (host_interrupted())
 				return -EINTR;
 			if (w->back[r] <= 0 || w->mount[r] <= 0) {
 				fprintf(stderr,
@@ -667,46 +321,32 @@ static int fsb_part_fio(const struct fsb_state *st, const struct fsb_opts *o)
 
 /* ---- part 2: kernel swap ---- */
 
-/* pswpin and pswpout of /proc/vmstat. */
-static void fsb_vmstat(uint64_t *in, uint64_t *out)
-{
-	char key[64];
-	unsigned long long v;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	*in = *out = 0;
-	if (!f)
-		return;
-	while (fscanf(f, "%63s %llu", key, &v) == 2) {
-		if (!strcmp(key, "pswpin"))
-			*in = v;
-		else if (!strcmp(key, "pswpout"))
-			*out = v;
-	}
-	fclose(f);
-}
-
 /* memhog in a fresh cgroup; the swap is already on. */
 static int fsb_memhog(struct fsb_state *st, const struct fsb_opts *o,
 		      struct fsb_run *run)
 {
 	char mib[16];
 	char *argv[] = {(char *)o->memhog, mib, NULL};
-	uint64_t in0, out0, t0;
+	char name[64];
+	struct host_vmstat v0, v1;
+	uint64_t t0;
 	int rc;
 
 	snprintf(mib, sizeof(mib), "%u", o->mem_mib);
-	rc = fsb_make_cgroup(st, o->limit_mib);
+	snprintf(name, sizeof(name), "swapemu-bench-fs-%d", (int)getpid());
+	rc = host_cgroup_create(name, (uint64_t)o->limit_mib * FSB_MIB,
+				st->cgroup, sizeof(st->cgroup));
 	if (rc)
 		return rc;
-	fsb_vmstat(&in0, &out0);
+	host_vmstat_read(&v0);
 	t0 = bench_now_ns();
-	rc = fsb_run_cmd(st, argv, st->cgroup, NULL, 0);
+	rc = fsb_run_cmd(argv, st->cgroup, NULL, 0);
 	run->seconds = (double)(bench_now_ns() - t0) / 1e9;
-	fsb_vmstat(&run->pswpin, &run->pswpout);
-	run->pswpin -= in0;
-	run->pswpout -= out0;
-	fsb_rmdir_cgroup(st);
+	host_vmstat_read(&v1);
+	run->pswpin = v1.pswpin - v0.pswpin;
+	run->pswpout = v1.pswpout - v0.pswpout;
+	if (rc != -EINTR)
+		host_cgroup_remove(st->cgroup);
 	if (rc)
 		fprintf(stderr, "swapemu bench fs: memhog failed (%d)\n", rc);
 	return rc < 0 ? rc : rc ? -EIO : 0;
@@ -733,13 +373,12 @@ static int fsb_swap_run(struct fsb_state *st, const struct fsb_opts *o,
 	int rc;
 
 	fsb_drop_cache(st);
-	rc = mount ? fsb_mount_swapon(st, s->direct)
-		   : fsb_loop_swapon(st, st->file, s->direct);
+	rc = fsb_swapon(st, mount ? st->area : st->file, s->direct);
 	if (!rc)
 		rc = fsb_memhog(st, o, run);
-	if (fsb_stop)
-		return -EINTR; /* fsb_cleanup undoes the rest */
-	if (fsb_swapoff(st) || fsb_detach(st))
+	if (host_interrupted())
+		return -EINTR; /* host_undo_all() undoes the rest */
+	if (fsb_swapoff(st))
 		rc = rc ? rc : -EIO;
 	if (!rc)
 		fprintf(stderr,
@@ -770,7 +409,7 @@ static int fsb_part_swap(struct fsb_state *st, const struct fsb_opts *o)
 							      : &s->mount[r]);
 		}
 	}
-	return fsb_stop ? -EINTR : rc;
+	return host_interrupted() ? -EINTR : rc;
 }
 
 /* ---- results ---- */
@@ -796,7 +435,7 @@ static struct fsb_spread fsb_spread_of(const double *v, unsigned int n)
 static struct fsb_spread fsb_run_spread(const struct fsb_run *runs,
 					unsigned int n, int field)
 {
-	double v[FSB_MAX_ROUNDS] = { 0 };
+	double v[FSB_MAX_ROUNDS] = {0};
 
 	for (unsigned int i = 0; i < n; i++)
 		v[i] = field == 0   ? runs[i].seconds
@@ -808,7 +447,7 @@ static struct fsb_spread fsb_run_spread(const struct fsb_run *runs,
 /* The per-round ratios mount / backing of @w, as a spread. */
 static struct fsb_spread fsb_fio_ratios(const struct fsb_fio *w, unsigned int n)
 {
-	double v[FSB_MAX_ROUNDS] = { 0 };
+	double v[FSB_MAX_ROUNDS] = {0};
 
 	for (unsigned int i = 0; i < n; i++)
 		v[i] = w->back[i] > 0 ? w->mount[i] / w->back[i] : 0;
@@ -962,29 +601,56 @@ static void fsb_json_swap(FILE *f, const struct fsb_opts *o)
 	fputs("]}", f);
 }
 
-static int fsb_write_json(const struct fsb_opts *o, bool ok,
-			  const double load[2])
+/* The results members of the JSON report. */
+static void fsb_json(FILE *f, const void *ctx)
 {
-	FILE *f;
+	const struct fsb_opts *o = ctx;
 
-	if (!o->json)
-		return 0;
-	f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
-	if (!f)
-		return -errno;
-	fprintf(f,
-		"{\"suite\":\"fs\",\"quick\":%s,\"size\":%llu,"
-		"\"runtime_s\":%.2f,\"rounds\":%u,\"load_start\":%.2f,"
-		"\"load_end\":%.2f,",
-		o->quick ? "true" : "false", (unsigned long long)o->size,
-		o->runtime, o->rounds, load[0], load[1]);
+	fprintf(f, "\"size\":%llu,\"runtime_s\":%.2f,\"rounds\":%u,",
+		(unsigned long long)o->size, o->runtime, o->rounds);
 	fsb_json_fio(f, o);
 	fputc(',', f);
 	fsb_json_swap(f, o);
-	fprintf(f, ",\"pass\":%s}\n", ok ? "true" : "false");
-	if (f != stdout && fclose(f))
-		return -errno;
-	return 0;
+}
+
+/* The tables, on a terminal or in the Markdown summary. */
+static void fsb_print(FILE *f, const struct fsb_opts *o)
+{
+	bool ok = true;
+
+	fsb_table_fio(f, o, &ok);
+	if (!o->no_swap)
+		fsb_table_swap(f, o, &ok);
+}
+
+static void fsb_md(FILE *f, const void *ctx)
+{
+	fputs("```\n", f);
+	fsb_print(f, ctx);
+	fputs("```\n", f);
+}
+
+/* Every ratio against its target, into the report. */
+static void fsb_targets(struct bench_report *rep, const struct fsb_opts *o)
+{
+	for (size_t i = 0; i < FSB_NR_FIOS; i++) {
+		const struct fsb_fio *w = &fsb_fios[i];
+		struct fsb_spread b = fsb_spread_of(w->back, o->rounds);
+		struct fsb_spread m = fsb_spread_of(w->mount, o->rounds);
+
+		bench_report_target(rep, w->name, b.med > 0 ? m.med / b.med : 0,
+				    ">=", w->target, "ratio",
+				    fsb_fio_pass(w, o->rounds));
+	}
+	for (size_t i = 0; i < FSB_NR_SWAPS && !o->no_swap; i++) {
+		const struct fsb_swap *s = &fsb_swaps[i];
+		double ratio = fsb_swap_ratio(s, o->swap_rounds);
+		char name[64];
+
+		snprintf(name, sizeof(name), "swap-%s", s->name);
+		bench_report_target(rep, name, ratio, "<=", s->target, "ratio",
+				    ratio > 0 && ratio <= s->target);
+	}
 }
 
 /* ---- options and main ---- */
@@ -992,10 +658,11 @@ static int fsb_write_json(const struct fsb_opts *o, bool ok,
 static void fsb_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: swapemu bench fs [--quick] [--json FILE] [--dir DIR]\n"
-		"       [--size SIZE] [--runtime SEC] [--rounds N]\n"
+		"usage: swapemu bench fs " BENCH_COMMON_USAGE "\n"
+		"       [--dir DIR] [--size SIZE] [--runtime SEC] [--rounds "
+		"N]\n"
 		"       [--swap-rounds N] [--mem MIB] [--limit MIB]\n"
-		"       [--memhog PATH] [--no-swap] [--check]\n\n"
+		"       [--memhog PATH] [--no-swap]\n\n"
 		"Needs root, /dev/fuse, fio, losetup, swapon and the cgroup "
 		"v1\n"
 		"memory controller at " FSB_CGROOT ".  The work directory is\n"
@@ -1013,7 +680,6 @@ static void fsb_default_memhog(const char *self, char *buf, size_t len)
 
 static void fsb_set_quick(struct fsb_opts *o)
 {
-	o->quick = true;
 	o->size = 256ull << 20;
 	o->runtime = 1;
 	o->rounds = 1;
@@ -1025,8 +691,7 @@ static void fsb_set_quick(struct fsb_opts *o)
 static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 {
 	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'},
-		{"json", required_argument, NULL, 'j'},
+		BENCH_COMMON_OPTIONS,
 		{"dir", required_argument, NULL, 'd'},
 		{"size", required_argument, NULL, 's'},
 		{"runtime", required_argument, NULL, 't'},
@@ -1036,8 +701,6 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 		{"limit", required_argument, NULL, 'l'},
 		{"memhog", required_argument, NULL, 'M'},
 		{"no-swap", no_argument, NULL, 'n'},
-		{"check", no_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -1045,12 +708,6 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'q':
-			fsb_set_quick(o);
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
 		case 'd':
 			o->dir = optarg;
 			break;
@@ -1079,15 +736,15 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 		case 'n':
 			o->no_swap = true;
 			break;
-		case 'c':
-			o->check = true;
-			break;
-		case 'h':
-			return 1;
 		default:
-			return -EINVAL;
+			if (!bench_common_opt(&o->c, c, optarg))
+				return -EINVAL;
+			if (c == BENCH_OPT_QUICK)
+				fsb_set_quick(o);
 		}
 	}
+	if (o->c.help)
+		return 1;
 	if (optind != argc || o->size < 64 * FSB_MIB || o->size % FSB_MIB ||
 	    o->runtime <= 0 || o->rounds < 1 || o->rounds > FSB_MAX_ROUNDS ||
 	    o->swap_rounds < 1 || o->swap_rounds > FSB_MAX_ROUNDS ||
@@ -1100,14 +757,11 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 /* Paths of the work directory, made below @o->dir. */
 static int fsb_prepare(struct fsb_state *st, const struct fsb_opts *o)
 {
-	snprintf(st->work, sizeof(st->work), "%s/swapemu-bench-fs.XXXXXX",
-		 o->dir);
-	if (!mkdtemp(st->work)) {
-		int rc = -errno;
+	int rc = host_workdir(o->dir, "swapemu-bench-fs", st->work,
+			      sizeof(st->work));
 
-		st->work[0] = '\0';
+	if (rc)
 		return rc;
-	}
 	snprintf(st->mnt, sizeof(st->mnt), "%s/mnt", st->work);
 	snprintf(st->back, sizeof(st->back), "%s/back", st->work);
 	snprintf(st->area, sizeof(st->area), "%s/mnt/" FSB_AREA, st->work);
@@ -1118,20 +772,24 @@ static int fsb_prepare(struct fsb_state *st, const struct fsb_opts *o)
 	return 0;
 }
 
-/* What must be there before anything is set up. */
-static int fsb_preflight(const struct fsb_opts *o)
+/* What must be there before anything is set up: 0, 1 (error) or
+ * BENCH_EXIT_SKIP. */
+static int fsb_preflight(struct bench_report *rep, const struct fsb_opts *o)
 {
 	if (geteuid())
-		return bench_fail("bench fs", -EPERM, "must run as root");
-	if (access(FSB_CGROOT, W_OK))
-		return bench_fail("bench fs", -errno, "%s", FSB_CGROOT);
+		return bench_report_skip(rep, "needs root");
+	if (!host_cgroup_available())
+		return bench_report_skip(rep, "no cgroup v1 memory "
+					      "controller at " FSB_CGROOT);
+	if (access("/dev/fuse", R_OK | W_OK))
+		return bench_report_skip(rep, "no /dev/fuse");
+	if (system("fio --version >/dev/null 2>&1"))
+		return bench_report_skip(rep, "fio is not installed");
 	if (!o->no_swap && access(o->memhog, X_OK))
 		return bench_fail("bench fs", -errno,
-				    "memhog %s (build target memhog, or "
-				    "--memhog PATH)",
-				    o->memhog);
-	if (system("fio --version >/dev/null 2>&1"))
-		return bench_fail("bench fs", -ENOENT, "fio is needed");
+				  "memhog %s (build target memhog, or "
+				  "--memhog PATH)",
+				  o->memhog);
 	return 0;
 }
 
@@ -1148,21 +806,8 @@ static int fsb_bench(struct fsb_state *st, const struct fsb_opts *o)
 		rc = fsb_part_fio(st, o);
 	if (!rc && !o->no_swap)
 		rc = fsb_part_swap(st, o);
-	fsb_cleanup(st);
-	return fsb_stop ? -EINTR : rc;
-}
-
-static double fsb_load(void)
-{
-	double l = -1;
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f) {
-		if (fscanf(f, "%lf", &l) != 1)
-			l = -1;
-		fclose(f);
-	}
-	return l;
+	host_undo_all();
+	return host_interrupted() ? -EINTR : rc;
 }
 
 int bench_fs_main(int argc, char **argv)
@@ -1175,8 +820,7 @@ int bench_fs_main(int argc, char **argv)
 			     .mem_mib = 512,
 			     .limit_mib = 128};
 	static struct fsb_state st;
-	double load[2];
-	bool ok = true;
+	struct bench_report *rep;
 	int rc;
 
 	if (readlink("/proc/self/exe", st.self, sizeof(st.self) - 1) < 0)
@@ -1187,20 +831,23 @@ int bench_fs_main(int argc, char **argv)
 		fsb_usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
 	}
-	if (fsb_preflight(&o))
+	if (bench_report_begin("fs", &o.c, argc, argv, &rep))
 		return 1;
-	fsb_signals();
-	load[0] = fsb_load();
-	rc = fsb_bench(&st, &o);
-	load[1] = fsb_load();
-	if (rc)
-		return bench_fail("bench fs", rc, "running the benchmark");
-	fsb_table_fio(stdout, &o, &ok);
-	if (!o.no_swap)
-		fsb_table_swap(stdout, &o, &ok);
-	printf("load average %.2f at start, %.2f at end\n", load[0], load[1]);
-	rc = fsb_write_json(&o, ok, load);
-	if (rc)
-		return bench_fail("bench fs", rc, "writing %s", o.json);
-	return o.check && !ok ? 1 : 0;
+	rc = fsb_preflight(rep, &o);
+	if (!rc) {
+		host_catch_signals();
+		rc = fsb_bench(&st, &o);
+		if (rc)
+			rc = bench_fail("bench fs", rc,
+					"running the benchmark");
+	}
+	if (!rc) {
+		fsb_print(stdout, &o);
+		fsb_targets(rep, &o);
+		rc = bench_report_finish(rep, fsb_json, fsb_md, &o) ? 1 : 0;
+	}
+	if (!rc && o.c.check && !bench_report_ok(rep))
+		rc = 1;
+	bench_report_destroy(rep);
+	return rc;
 }

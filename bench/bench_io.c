@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/report.h"
 #include "bench/engine_load.h"
 #include "swap/size.h"
 #include "swap/extent.h"
@@ -40,12 +41,10 @@
 
 struct io_opts {
 	const char *file;   /* backing file */
-	const char *json;   /* --json FILE, "-" for stdout */
+	struct bench_common c; /* --quick, --json, --out, ... */
 	uint64_t size;      /* bytes of the backing file used */
 	double runtime;     /* seconds per measurement */
 	unsigned int rounds; /* alternations of fio and the engine */
-	bool quick;         /* a few seconds in all */
-	bool check;         /* exit 1 when a target is missed */
 	bool keep;          /* keep the backing file */
 };
 
@@ -266,9 +265,9 @@ static bool print_results(FILE *f, const struct io_opts *o,
 	double factor = r->hdd_seq_iops / r->hdd_rand_iops;
 
 	if (json)
-		fprintf(f, "{\"suite\":\"io\",\"quick\":%s,\"file\":\"%s\","
+		fprintf(f, "\"file\":\"%s\","
 			"\"size\":%llu,\"runtime_s\":%.2f,\"rounds\":%u,"
-			"\"workloads\":[", o->quick ? "true" : "false", o->file,
+			"\"workloads\":[", o->file,
 			(unsigned long long)o->size, o->runtime, o->rounds);
 	else
 		fprintf(f, "%-20s %12s %12s %8s %8s %s\n", "workload",
@@ -318,8 +317,8 @@ static bool print_results(FILE *f, const struct io_opts *o,
 	if (json)
 		fprintf(f, ",\"latency\":{\"read_lat_us\":100,\"qd\":32,"
 			"\"iops\":%.0f,\"bound\":320000,\"target\":250000,"
-			"\"pass\":%s},\"pass\":%s}\n", r->lat_iops,
-			pass ? "true" : "false", ok ? "true" : "false");
+			"\"pass\":%s}", r->lat_iops,
+			pass ? "true" : "false");
 	else
 		fprintf(f, "read_lat_us=100 at qd 32: %.0f emulated IOPS "
 			"(bound 320000, target 250000) %s\n", r->lat_iops,
@@ -330,60 +329,91 @@ static bool print_results(FILE *f, const struct io_opts *o,
 static int parse_opts(int argc, char **argv, struct io_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "quick", no_argument, NULL, 'q' },
-		{ "json", required_argument, NULL, 'j' },
+		BENCH_COMMON_OPTIONS,
 		{ "file", required_argument, NULL, 'f' },
 		{ "size", required_argument, NULL, 's' },
 		{ "runtime", required_argument, NULL, 't' },
 		{ "rounds", required_argument, NULL, 'r' },
-		{ "check", no_argument, NULL, 'c' },
 		{ "keep", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'q': o->quick = true; o->size = 256ull << 20;
-			  o->runtime = 0.5; o->rounds = 1; break;
-		case 'j': o->json = optarg; break;
 		case 'f': o->file = optarg; break;
 		case 's': if (swap_size_parse(optarg, &o->size)) return -EINVAL;
 			  break;
 		case 't': o->runtime = atof(optarg); break;
 		case 'r': o->rounds = (unsigned int)atoi(optarg); break;
-		case 'c': o->check = true; break;
 		case 'k': o->keep = true; break;
-		default: return -EINVAL;
+		default:
+			if (!bench_common_opt(&o->c, c, optarg))
+				return -EINVAL;
+			if (c == BENCH_OPT_QUICK) {
+				o->size = 256ull << 20;
+				o->runtime = 0.5;
+				o->rounds = 1;
+			}
 		}
 	}
+	if (o->c.help)
+		return 1;
 	if (o->size < EMU_BYTES || o->size % (1 << 20) || o->runtime <= 0 ||
 	    o->rounds < 1 || o->rounds > 8)
 		return -EINVAL;
 	return 0;
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
-		"usage: swapemu bench io [--quick] [--json FILE] [--file PATH]\n"
-		"       [--size SIZE] [--runtime SEC] [--rounds N] [--check] [--keep]\n");
+	fprintf(f,
+		"usage: swapemu bench io " BENCH_COMMON_USAGE "\n"
+		"       [--file PATH] [--size SIZE] [--runtime SEC] [--rounds N] [--keep]\n");
 }
 
-static int write_json(const struct io_opts *o, const struct emu_result *r)
-{
-	FILE *f;
+/* What the report callbacks see. */
+struct io_report {
+	const struct io_opts *o;    /* the options */
+	const struct emu_result *r; /* part 2 */
+};
 
-	if (!o->json)
-		return 0;
-	f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
-	if (!f)
-		return -errno;
-	print_results(f, o, r, true);
-	if (f != stdout && fclose(f))
-		return -errno;
-	return 0;
+/* The results members of the JSON report. */
+static void io_json(FILE *f, const void *ctx)
+{
+	const struct io_report *ir = ctx;
+
+	print_results(f, ir->o, ir->r, true);
+}
+
+static void io_md(FILE *f, const void *ctx)
+{
+	const struct io_report *ir = ctx;
+
+	fputs("```\n", f);
+	print_results(f, ir->o, ir->r, false);
+	fputs("```\n", f);
+}
+
+/* The same judgements as print_results(), into the report. */
+static void io_targets(struct bench_report *rep, const struct io_opts *o,
+		       const struct emu_result *r)
+{
+	double factor = r->hdd_seq_iops / r->hdd_rand_iops;
+
+	for (size_t i = 0; i < NR_WORKLOADS; i++) {
+		const struct workload *w = &workloads[i];
+		double ratio = ratio_of(w, o->rounds);
+
+		bench_report_target(rep, w->name, ratio, ">=", w->target,
+				    "ratio", ratio >= w->target);
+	}
+	bench_report_target(rep, "hdd-seq-over-random", factor, "+-",
+			    0.25, "ratio to the model",
+			    factor >= 0.75 * r->hdd_promised &&
+				    factor <= 1.33 * r->hdd_promised);
+	bench_report_target(rep, "emulated-iops-read-lat-100us", r->lat_iops,
+			    ">=", 250000, "IOPS", r->lat_iops >= 250000);
 }
 
 /* Set up the engine and both areas, run the parts, tear down. */
@@ -424,31 +454,44 @@ static int bench_io(const struct io_opts *o, struct emu_result *r)
 	return rc;
 }
 
+/* Run both parts and report; the exit status. */
+static int io_main(struct bench_report *rep, struct io_opts *o)
+{
+	struct emu_result r = { 0 };
+	struct io_report ir = { o, &r };
+	int rc;
+
+	if (system("fio --version >/dev/null 2>&1"))
+		return bench_report_skip(rep, "fio is not installed");
+	rc = prepare_file(o);
+	if (rc)
+		return bench_fail("bench io", rc, "preparing %s", o->file);
+	rc = bench_io(o, &r);
+	if (!o->keep)
+		unlink(o->file);
+	if (rc)
+		return bench_fail("bench io", rc, "running the benchmark");
+	print_results(stdout, o, &r, false);
+	io_targets(rep, o, &r);
+	if (bench_report_finish(rep, io_json, io_md, &ir))
+		return 1;
+	return o->c.check && !bench_report_ok(rep) ? 1 : 0;
+}
+
 int bench_io_main(int argc, char **argv)
 {
 	struct io_opts o = { .file = "/tmp/swapemu-bench-io.dat",
 			     .size = 1ull << 30, .runtime = 5, .rounds = 3 };
-	struct emu_result r = { 0 };
-	bool ok;
-	int rc;
+	struct bench_report *rep;
+	int rc = parse_opts(argc, argv, &o);
 
-	if (parse_opts(argc, argv, &o)) {
-		usage();
-		return 2;
+	if (rc) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
 	}
-	if (system("fio --version >/dev/null 2>&1"))
-		return bench_fail("bench io", -ENOENT, "fio is needed");
-	rc = prepare_file(&o);
-	if (rc)
-		return bench_fail("bench io", rc, "preparing %s", o.file);
-	rc = bench_io(&o, &r);
-	if (!rc) {
-		ok = print_results(stdout, &o, &r, false);
-		rc = write_json(&o, &r);
-	}
-	if (!o.keep)
-		unlink(o.file);
-	if (rc)
-		return bench_fail("bench io", rc, "running the benchmark");
-	return o.check && !ok ? 1 : 0;
+	if (bench_report_begin("io", &o.c, argc, argv, &rep))
+		return 1;
+	rc = io_main(rep, &o);
+	bench_report_destroy(rep);
+	return rc;
 }

@@ -25,10 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/report.h"
 #include "bench/engine_load.h"
 #include "swap/size.h"
 #include "bench/progress.h"
@@ -37,6 +39,7 @@
 #include "mm/pgdat.h"
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
+#include "mm/workload.h"
 #include "swap/area.h"
 #include "swap/extent.h"
 #include "swap/io/engine.h"
@@ -45,23 +48,22 @@
 
 #define PG_BASE UINT64_C(0x7f0000000000)
 #define PG_NR_ADDRS (1u << 20) /* precomputed accesses of part 1 */
+#define PG_BATCH 64u	       /* accesses handed over at once */
 #define PG_MAX_TASKS 64u
 #define HIT_TARGET 20e6
 #define FAULT_TARGET 0.70
 
 struct paging_opts {
-	const char *file;    /* backing file of part 2 */
-	const char *json;    /* --json FILE or "-" */
-	uint64_t memory;     /* emulated memory of part 2, bytes */
-	uint64_t hit_big;    /* larger working set of part 1, bytes */
-	double seconds;	     /* per measurement */
-	unsigned int tasks;  /* faulting tasks */
-	unsigned int rounds; /* engine, paging, engine ... */
-	bool quick;	     /* small and short */
-	bool check;	     /* exit 1 when a target is missed */
-	bool keep;	     /* keep the backing file */
-	bool no_hits;	     /* --only faults */
-	bool no_faults;	     /* --only hits */
+	const char *file;      /* backing file of part 2 */
+	struct bench_common c; /* --quick, --json, --out, ... */
+	uint64_t memory;       /* emulated memory of part 2, bytes */
+	uint64_t hit_big;      /* larger working set of part 1, bytes */
+	double seconds;	       /* per measurement */
+	unsigned int tasks;    /* faulting tasks */
+	unsigned int rounds;   /* engine, paging, engine ... */
+	bool keep;	       /* keep the backing file */
+	bool no_hits;	       /* --only faults */
+	bool no_faults;	       /* --only hits */
 };
 
 /* Part 1 for one working set. */
@@ -116,25 +118,39 @@ static uint64_t *hit_addrs(uint64_t pages)
 	return a;
 }
 
+/* The accesses as a run's task executes them: batches of operations
+ * (as its queue hands them over) through mmu_access_ops. */
 static int hit_loop(struct mm *mm, const uint64_t *a, unsigned int passes)
 {
+	struct workload_op ops[PG_BATCH] = {{0}};
+	unsigned int done;
 	int rc = 0;
 
-	for (unsigned int p = 0; p < passes && !rc; p++)
-		for (unsigned int i = 0; i < PG_NR_ADDRS && !rc; i++)
-			rc = mmu_access(mm, a[i] & ~UINT64_C(1), 8, a[i] & 1);
+	for (unsigned int p = 0; p < passes && !rc; p++) {
+		for (unsigned int i = 0; i < PG_NR_ADDRS && !rc;
+		     i += PG_BATCH) {
+			for (unsigned int k = 0; k < PG_BATCH; k++) {
+				ops[k].addr = a[i + k] & ~UINT64_C(1);
+				ops[k].write = a[i + k] & 1;
+				ops[k].len = 8;
+			}
+			rc = mmu_access_ops(mm, ops, PG_BATCH, &done);
+		}
+	}
 	return rc;
 }
 
 /* The same accesses on a plain buffer: what the memory itself allows. */
 static double raw_loop(const uint64_t *a, uint64_t bytes, double seconds)
 {
-	uint8_t *buf = malloc(bytes);
+	uint8_t *buf = NULL;
 	volatile uint64_t sink = 0;
 	uint64_t t0, t1, n = 0, seq = 0;
 
-	if (!buf)
+	/* Huge pages where allowed, as the engine's frames have them. */
+	if (posix_memalign((void **)&buf, 2u << 20, bytes))
 		return 0;
+	madvise(buf, bytes, MADV_HUGEPAGE);
 	memset(buf, 1, bytes);
 	t0 = bench_now_ns();
 	do {
@@ -482,12 +498,22 @@ faults:
 	return ok && r->ratio >= FAULT_TARGET;
 }
 
-static void print_json(FILE *f, const struct paging_opts *o,
-		       const struct hit_result *h, const struct fault_result *r,
-		       bool ok)
+/* What the report callbacks see. */
+struct paging_report {
+	const struct paging_opts *o;  /* the options */
+	const struct hit_result *h;   /* part 1, two working sets */
+	const struct fault_result *r; /* part 2 */
+};
+
+/* The results members of the JSON report. */
+static void print_json(FILE *f, const void *ctx)
 {
-	fprintf(f, "{\"suite\":\"paging\",\"quick\":%s,\"hits\":[",
-		o->quick ? "true" : "false");
+	const struct paging_report *pr = ctx;
+	const struct paging_opts *o = pr->o;
+	const struct hit_result *h = pr->h;
+	const struct fault_result *r = pr->r;
+
+	fputs("\"hits\":[", f);
 	for (int i = 0; i < 2; i++)
 		fprintf(f,
 			"%s{\"bytes\":%" PRIu64 ",\"accesses_per_s\":%.0f,"
@@ -515,26 +541,32 @@ static void print_json(FILE *f, const struct paging_opts *o,
 		",\"swap_ra\":%" PRIu64 ",\"pswpout\":%" PRIu64
 		",\"pgscan\":%" PRIu64 ",\"pgsteal\":%" PRIu64
 		",\"majfault_p50_ns\":%" PRIu64 ",\"majfault_p99_ns\":%" PRIu64
-		"},\"pass\":%s}\n",
+		"}",
 		r->majfault_med, r->engine_med, r->ratio, FAULT_TARGET,
 		r->ratio >= FAULT_TARGET ? "true" : "false", r->majfaults,
 		r->pswpin, r->swap_ra, r->pswpout, r->pgscan, r->pgsteal,
-		r->majlat.p50, r->majlat.p99, ok ? "true" : "false");
+		r->majlat.p50, r->majlat.p99);
 }
 
 /* ---- main ------------------------------------------------------------------------ */
 
+static void paging_set_quick(struct paging_opts *o)
+{
+	o->memory = 16u << 20;
+	o->hit_big = 32u << 20;
+	o->seconds = 0.5;
+	o->rounds = 1;
+}
+
 static int parse_opts(int argc, char **argv, struct paging_opts *o)
 {
 	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'},
-		{"json", required_argument, NULL, 'j'},
+		BENCH_COMMON_OPTIONS,
 		{"file", required_argument, NULL, 'f'},
 		{"memory", required_argument, NULL, 'm'},
 		{"tasks", required_argument, NULL, 'T'},
 		{"seconds", required_argument, NULL, 't'},
 		{"rounds", required_argument, NULL, 'r'},
-		{"check", no_argument, NULL, 'c'},
 		{"keep", no_argument, NULL, 'k'},
 		{"only", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
@@ -543,16 +575,6 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'q':
-			o->quick = true;
-			o->memory = 16u << 20;
-			o->hit_big = 32u << 20;
-			o->seconds = 0.5;
-			o->rounds = 1;
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
 		case 'f':
 			o->file = optarg;
 			break;
@@ -569,9 +591,6 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 		case 'r':
 			o->rounds = (unsigned int)atoi(optarg);
 			break;
-		case 'c':
-			o->check = true;
-			break;
 		case 'k':
 			o->keep = true;
 			break;
@@ -582,9 +601,14 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 				return -EINVAL;
 			break;
 		default:
-			return -EINVAL;
+			if (!bench_common_opt(&o->c, c, optarg))
+				return -EINVAL;
+			if (c == BENCH_OPT_QUICK)
+				paging_set_quick(o);
 		}
 	}
+	if (o->c.help)
+		return 1;
 	if (optind != argc || o->memory < (4u << 20) || o->seconds <= 0 ||
 	    o->tasks < 1 || o->tasks > PG_MAX_TASKS || o->rounds < 1 ||
 	    o->rounds > 8)
@@ -623,20 +647,61 @@ static int prepare_file(const struct paging_opts *o)
 	return rc;
 }
 
-static int write_json(const struct paging_opts *o, const struct hit_result *h,
-		      const struct fault_result *r, bool ok)
+static void paging_md(FILE *f, const void *ctx)
 {
-	FILE *f;
+	const struct paging_report *pr = ctx;
 
-	if (!o->json)
-		return 0;
-	f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
-	if (!f)
-		return -errno;
-	print_json(f, o, h, r, ok);
-	if (f != stdout && fclose(f))
-		return -errno;
-	return 0;
+	fputs("```\n", f);
+	print_table(f, pr->o, pr->h, pr->r);
+	fputs("```\n", f);
+}
+
+/* The parts that ran against their targets, into the report. */
+static void paging_targets(struct bench_report *rep,
+			   const struct paging_opts *o,
+			   const struct hit_result *h,
+			   const struct fault_result *r)
+{
+	static const char *const names[] = {"hits-1m", "hits-large"};
+
+	for (int i = 0; i < 2 && !o->no_hits; i++)
+		bench_report_target(rep, names[i], h[i].per_s, ">=", HIT_TARGET,
+				    "accesses/s", h[i].per_s >= HIT_TARGET);
+	if (!o->no_faults)
+		bench_report_target(rep, "majfault-vs-engine-iops", r->ratio,
+				    ">=", FAULT_TARGET, "ratio",
+				    r->ratio >= FAULT_TARGET);
+}
+
+/* Run the parts that were asked for and report; the exit status. */
+static int paging_main(struct bench_report *rep, struct paging_opts *o,
+		       struct hit_result *h, struct fault_result *r)
+{
+	struct paging_report pr = {o, h, r};
+	int rc;
+
+	progress_begin("bench paging", o->rounds + 2);
+	rc = o->no_hits ? 0 : bench_hits(1u << 20, o->seconds, &h[0]);
+	progress_step(1, "hits, large");
+	if (!rc && !o->no_hits)
+		rc = bench_hits(o->hit_big, o->seconds, &h[1]);
+	progress_step(2, "preparing the file");
+	if (!rc && !o->no_faults)
+		rc = prepare_file(o);
+	if (!rc && !o->no_faults)
+		rc = bench_faults(o, r);
+	progress_end();
+	if (!o->keep)
+		unlink(o->file);
+	if (rc)
+		return bench_fail("bench paging", rc, "running the benchmark");
+	fault_summary(o, r);
+	print_table(o->c.json && !strcmp(o->c.json, "-") ? stderr : stdout, o,
+		    h, r);
+	paging_targets(rep, o, h, r);
+	if (bench_report_finish(rep, print_json, paging_md, &pr))
+		return 1;
+	return o->c.check && !bench_report_ok(rep) ? 1 : 0;
 }
 
 int bench_paging_main(int argc, char **argv)
@@ -649,43 +714,21 @@ int bench_paging_main(int argc, char **argv)
 				.rounds = 3};
 	struct hit_result h[2] = {{0}};
 	struct fault_result *r = calloc(1, sizeof(*r));
-	bool ok = false;
-	int rc;
+	struct bench_report *rep = NULL;
+	int rc = r ? parse_opts(argc, argv, &o) : -ENOMEM;
 
-	if (!r || parse_opts(argc, argv, &o)) {
-		free(r);
-		fprintf(stderr,
-			"usage: swapemu bench paging [--quick] "
-			"[--json FILE|-] [--file PATH] [--memory SIZE]\n"
-			"       [--tasks N] [--seconds S] [--rounds N] "
-			"[--check] [--keep]\n"
-			"       [--only hits|faults]\n");
-		return 2;
-	}
-	progress_begin("bench paging", o.rounds + 2);
-	rc = o.no_hits ? 0 : bench_hits(1u << 20, o.seconds, &h[0]);
-	progress_step(1, "hits, large");
-	if (!rc && !o.no_hits)
-		rc = bench_hits(o.hit_big, o.seconds, &h[1]);
-	progress_step(2, "preparing the file");
-	if (!rc && !o.no_faults)
-		rc = prepare_file(&o);
-	if (!rc && !o.no_faults)
-		rc = bench_faults(&o, r);
-	progress_end();
-	if (!o.keep)
-		unlink(o.file);
 	if (rc) {
 		free(r);
-		return bench_fail("bench paging", rc,
-				    "running the benchmark");
+		fprintf(rc > 0 ? stdout : stderr,
+			"usage: swapemu bench paging " BENCH_COMMON_USAGE "\n"
+			"       [--file PATH] [--memory SIZE] [--tasks N] "
+			"[--seconds S]\n"
+			"       [--rounds N] [--keep] [--only hits|faults]\n");
+		return rc > 0 ? 0 : 2;
 	}
-	fault_summary(&o, r);
-	ok = print_table(o.json && !strcmp(o.json, "-") ? stderr : stdout, &o,
-			 h, r);
-	rc = write_json(&o, h, r, ok);
+	rc = bench_report_begin("paging", &o.c, argc, argv, &rep);
+	rc = rc ? 1 : paging_main(rep, &o, h, r);
+	bench_report_destroy(rep);
 	free(r);
-	if (rc)
-		return bench_fail("bench paging", rc, "--json %s", o.json);
-	return o.check && !ok ? 1 : 0;
+	return rc;
 }

@@ -4,10 +4,11 @@
  * `swapemu swapoff FILE`: put an area file of a swapemu mount (or any swap
  * file) on a loop device and swap on it, and undo that.
  *
- * They run the real losetup and swapon rather than issuing LOOP_CONFIGURE
- * and swapon(2) themselves: util-linux already handles the details that
- * matter here (waiting for the loop device node, direct-io negotiation,
- * the discard flag variants) and its messages are the ones a user knows.
+ * Setting up runs the real losetup and swapon (fs/host.c) rather than
+ * issuing LOOP_CONFIGURE and swapon(2): util-linux already handles the
+ * details that matter here (waiting for the loop device node, direct-io
+ * negotiation, the discard flag variants) and its messages are the ones a
+ * user knows.  Undoing is swapoff(2) and LOOP_CLR_FD.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,59 +21,10 @@
 #include <linux/major.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/command.h"
-
-/*
- * Run @argv (searched in PATH) and wait.  With @out, its stdout is
- * captured into @out (@len bytes, NUL-terminated, trailing newline
- * removed).  Returns the exit status, or -errno if it could not run.
- */
-static int swapon_run(char *const argv[], char *out, size_t len)
-{
-	int pfd[2] = {-1, -1}, status;
-	pid_t pid;
-	size_t got = 0;
-
-	if (out && pipe(pfd) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		if (out) {
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		return -errno;
-	}
-	if (pid == 0) {
-		if (out) {
-			dup2(pfd[1], STDOUT_FILENO);
-			close(pfd[0]);
-			close(pfd[1]);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "swapemu: cannot run %s: %s\n", argv[0],
-			strerror(errno));
-		_exit(127);
-	}
-	if (out) {
-		ssize_t n;
-
-		close(pfd[1]);
-		while (got + 1 < len &&
-		       (n = read(pfd[0], out + got, len - 1 - got)) > 0)
-			got += (size_t)n;
-		close(pfd[0]);
-		out[got] = '\0';
-		while (got && out[got - 1] == '\n')
-			out[--got] = '\0';
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
+#include "fs/host.h"
 
 /* The priority stored in the mount's control tree for FILE, or -1. */
 static int swapon_area_prio(const char *file)
@@ -130,10 +82,9 @@ static int swapon_parse_prio(const char *s, int *prio)
 
 static int cmd_swapon(int argc, char **argv)
 {
-	char loop[64], prio_s[16];
-	char *lo_argv[8], *sw_argv[8];
-	bool discard = false, direct = false;
-	int prio = -1, c, rc, n = 0;
+	unsigned int flags = 0;
+	int prio = -1, c, rc;
+	char loop[64];
 
 	while ((c = getopt_long(argc, argv, "p:dDh", swapon_opts, NULL)) !=
 	       -1) {
@@ -145,10 +96,10 @@ static int cmd_swapon(int argc, char **argv)
 						    optarg);
 			break;
 		case 'd':
-			discard = true;
+			flags |= HOST_SWAP_DISCARD;
 			break;
 		case 'D':
-			direct = true;
+			flags |= HOST_SWAP_DIRECT_IO;
 			break;
 		case 'h':
 			fputs(swapon_help, stdout);
@@ -164,39 +115,10 @@ static int cmd_swapon(int argc, char **argv)
 	}
 	if (prio < 0)
 		prio = swapon_area_prio(argv[optind]);
-	lo_argv[n++] = "losetup";
-	lo_argv[n++] = "--find";
-	lo_argv[n++] = "--show";
-	if (direct)
-		lo_argv[n++] = "--direct-io=on";
-	lo_argv[n++] = "--";
-	lo_argv[n++] = argv[optind];
-	lo_argv[n] = NULL;
-	rc = swapon_run(lo_argv, loop, sizeof(loop));
+	rc = host_swapon(argv[optind], prio, flags, loop, sizeof(loop));
 	if (rc)
-		return command_fail("swapon", rc < 0 ? rc : 0,
-				    "losetup %s failed", argv[optind]);
-	n = 0;
-	sw_argv[n++] = "swapon";
-	if (prio >= 0) {
-		snprintf(prio_s, sizeof(prio_s), "%d", prio);
-		sw_argv[n++] = "-p";
-		sw_argv[n++] = prio_s;
-	}
-	if (discard)
-		sw_argv[n++] = "--discard";
-	sw_argv[n++] = "--";
-	sw_argv[n++] = loop;
-	sw_argv[n] = NULL;
-	rc = swapon_run(sw_argv, NULL, 0);
-	if (rc) {
-		char *d_argv[] = {"losetup", "-d", loop, NULL};
-
-		swapon_run(d_argv, NULL, 0);
-		return command_fail("swapon", rc < 0 ? rc : 0,
-				    "swapon %s (%s) failed", loop,
-				    argv[optind]);
-	}
+		return command_fail("swapon", rc == -EIO ? 0 : rc,
+				    "swap on %s failed", argv[optind]);
 	printf("%s\n", loop);
 	return 0;
 }
@@ -204,39 +126,13 @@ static int cmd_swapon(int argc, char **argv)
 SWAPEMU_COMMAND("swapon", "swap on an area file through a loop device",
 		cmd_swapon)
 
-/* The loop device backed by @file ("" if none), from losetup -j. */
-static int swapoff_find_loop(const char *file, char *loop, size_t len)
-{
-	char out[512];
-	char *j_argv[] = {"losetup", "-j", (char *)file, "-O",
-			  "NAME",    "-n", NULL};
-	int rc = swapon_run(j_argv, out, sizeof(out));
-	char *nl;
-
-	if (rc)
-		return rc < 0 ? rc : -ENOENT;
-	nl = strchr(out, '\n');
-	if (nl)
-		*nl = '\0';
-	snprintf(loop, len, "%s", out);
-	return loop[0] ? 0 : -ENOENT;
-}
-
 /* Swap off @loop and detach it. */
 static int swapoff_loop(const char *loop)
 {
-	char *s_argv[] = {"swapoff", "--", (char *)loop, NULL};
-	char *d_argv[] = {"losetup", "-d", (char *)loop, NULL};
-	int rc;
+	int rc = host_swapoff(loop);
 
-	rc = swapon_run(s_argv, NULL, 0);
 	if (rc)
-		return command_fail("swapoff", rc < 0 ? rc : 0,
-				    "swapoff %s failed", loop);
-	rc = swapon_run(d_argv, NULL, 0);
-	if (rc)
-		return command_fail("swapoff", rc < 0 ? rc : 0,
-				    "losetup -d %s failed", loop);
+		return command_fail("swapoff", rc, "%s", loop);
 	printf("%s\n", loop);
 	return 0;
 }
@@ -268,7 +164,7 @@ static int cmd_swapoff(int argc, char **argv)
 		return swapoff_loop(argv[1]);
 	if (!realpath(argv[1], real))
 		return command_fail("swapoff", -errno, "%s", argv[1]);
-	rc = swapoff_find_loop(real, loop, sizeof(loop));
+	rc = host_loop_find(real, loop, sizeof(loop));
 	if (rc)
 		return command_fail("swapoff", rc, "no loop device for %s",
 				    real);

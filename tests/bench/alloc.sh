@@ -4,11 +4,14 @@
 set -euo pipefail
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The common envelope of docs/BENCH_JSON.md: def envelope($suite).
+envelope=$(cat "$(dirname "${BASH_SOURCE[0]}")/envelope.jq")
 
 # The JSON schema of the alloc suite; $1 is the file.
 check_schema() {
-	jq -e '
-	  .suite == "alloc" and (.slots | type == "number") and
+	jq -e "$envelope"'
+	  envelope("alloc") and .quick == true and (.targets | length) == 4 and
+	  (.results | (.slots | type == "number") and
 	  (.results | length == 8) and
 	  all(.results[];
 	      (.fill == "fresh" or .fill == "aged") and
@@ -19,7 +22,7 @@ check_schema() {
 	      (.mean_run_length >= 1 and .mean_run_length <= 64) and
 	      (.metadata_bytes_per_slot >= 1)) and
 	  (.ratios | length == 4) and
-	  all(.ratios[]; .scan_over_cluster_mean > 0)
+	  all(.ratios[]; .scan_over_cluster_mean > 0))
 	' "$1" >/dev/null
 }
 
@@ -27,7 +30,7 @@ check_schema() {
 cat "$out/table.txt"
 check_schema "$out/alloc.json"
 # The cluster allocator keeps a fresh, half-full area's writes sequential.
-jq -e '.results[] | select(.fill == "fresh" and .policy == "cluster" and
+jq -e '.results.results[] | select(.fill == "fresh" and .policy == "cluster" and
 	.occupancy == 0.5) | .mean_run_length > 32' "$out/alloc.json" >/dev/null
 echo "bench alloc: JSON schema ok"
 
@@ -38,6 +41,8 @@ check_schema "$report/alloc.json"
 grep -q '^| fill | policy | occupancy |' "$report/alloc.md"
 [ "$(grep -c '^| \(fresh\|aged\) | \(cluster\|scan\) |' "$report/alloc.md")" -eq 8 ]
 grep -q '(alloc-latency.png)' "$report/alloc.md"
+grep -q '^## Targets' "$report/alloc.md"
+grep -q '^- command: `swapemu bench alloc --quick --quiet --out ' "$report/alloc.md"
 
 # A PNG starts with its 8-byte signature; a real plot is some KiB.
 png="$report/alloc-latency.png"

@@ -30,6 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir "$dir/work"
+# The common envelope of docs/BENCH_JSON.md: def envelope($suite).
+envelope=$(cat "$(dirname "${BASH_SOURCE[0]}")/envelope.jq")
 
 "$SWAPEMU" bench fidelity --quick --dir "$dir/work" --json "$dir/f.json" \
 	>"$dir/table.txt" &
@@ -37,14 +39,15 @@ bench=$!
 wait "$bench"
 bench=
 cat "$dir/table.txt"
-jq -e '
-  .suite == "fidelity" and (.cases | length == 2) and
+jq -e "$envelope"'
+  envelope("fidelity") and (.targets | length) == 8 and
+  (.results | (.cases | length == 2) and
   all(.cases[];
       .verify_failures == 0 and .csum_failures == 0 and
       .pswpout.kernel > 0 and .pswpout.engine > 0 and
       .pswpin.kernel > 0 and .pswpin.engine > 0 and
       .pgmajfault.kernel > 0 and .pgmajfault.engine > 0 and
-      (.pass | type == "boolean"))
+      (.pass | type == "boolean")))
 ' "$dir/f.json" >/dev/null || { cat "$dir/f.json"; exit 1; }
 [[ -z $(ls "$dir/work") ]] || { echo "work directory not removed"; exit 1; }
 ! grep -q swapemu-fidelity /proc/swaps || { echo "swap left on"; exit 1; }
