@@ -36,6 +36,7 @@ int bench_io_main(int argc, char **argv);
 int bench_fs_main(int argc, char **argv);
 int bench_paging_main(int argc, char **argv);
 int bench_fidelity_main(int argc, char **argv);
+int bench_sweep_main(int argc, char **argv);
 /* Every suite above in turn (bench/bench_all.c). */
 int bench_all_main(int argc, char **argv);
 

@@ -17,6 +17,7 @@ const struct bench_suite bench_suites[] = {
 	{ "fs", "FUSE mount vs its backing file: fio, kernel swap", bench_fs_main },
 	{ "paging", "paging engine: hits, faults vs IOPS", bench_paging_main },
 	{ "fidelity", "paging engine vs the kernel", bench_fidelity_main },
+	{ "sweep", "policies x devices x workloads, miss-ratio curves", bench_sweep_main },
 	{ "all", "every suite in turn, one report directory", bench_all_main },
 	{ NULL, NULL, NULL },
 };

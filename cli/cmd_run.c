@@ -13,30 +13,22 @@
  * `swapemu trace convert` turns valgrind lackey output into a trace.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/command.h"
-#include "mm/page_io.h"
-#include "mm/pgdat.h"
+#include "mm/node.h"
 #include "mm/run.h"
 #include "mm/trace.h"
 #include "mm/workload.h"
 #include "swap/area.h"
-#include "swap/extent.h"
 #include "swap/header.h"
 #include "swap/io/device.h"
-#include "swap/io/engine.h"
 #include "swap/table.h"
 
 #define RUN_MAX_SWAP 16u
@@ -50,12 +42,6 @@ struct run_swap {
 	enum swap_alloc_policy policy; /* slot allocator */
 	bool has_swapoff;	       /* swapoff=N was given */
 	uint64_t swapoff_at;	       /* accesses before it goes off */
-	struct swap_header_info info;  /* its header */
-	struct swap_extent_map *map;   /* slots -> the file */
-	struct swap_io_area *io;       /* engine area */
-	struct swap_area *area;	       /* slot map and allocator */
-	unsigned int type;	       /* index in the swap table */
-	bool on;		       /* swapped on in the table */
 };
 
 /* Everything the command line says. */
@@ -76,12 +62,9 @@ struct run_args {
 
 /* The objects of one run, torn down in reverse. */
 struct run_ctx {
-	struct swap_io_engine *engine; /* IO engine */
-	struct swap_table *table;      /* the swap areas */
-	struct pgdat *pgdat;	       /* emulated memory */
-	bool frames_registered;	       /* frames are fixed buffers */
-	struct workload *w;	       /* the op stream */
-	FILE *trace;		       /* trace or converted lackey file */
+	struct node *node;  /* engine, swap areas, emulated memory */
+	struct workload *w; /* the op stream */
+	FILE *trace;	    /* trace or converted lackey file */
 };
 
 static const char run_help[] =
@@ -311,137 +294,26 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 
 /* ---- swap files ------------------------------------------------------------ */
 
-/* Create and format @path of @bytes if it does not exist yet. */
-static int swap_create(const char *path, uint64_t bytes)
+/* Check the header of @s as swapon would; prints why not. */
+static int swap_check(const struct run_swap *s)
 {
-	static unsigned char page[SWAP_PAGE_SIZE];
 	struct swap_header_info info;
 	enum swap_header_fault fault;
-	int fd, rc = 0;
+	int rc = node_swap_read_header(s->path, &info, &fault);
 
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -errno;
-	bytes -= bytes % SWAP_PAGE_SIZE;
-	swap_header_init(&info, bytes / SWAP_PAGE_SIZE);
-	memset(page, 0, sizeof(page));
-	if (ftruncate(fd, (off_t)bytes))
-		rc = -errno;
-	else if (swap_header_format(page, &info, &fault))
-		rc = -EINVAL;
-	else if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page))
-		rc = -EIO;
-	else if (fsync(fd))
-		rc = -errno;
-	close(fd);
-	if (rc)
-		unlink(path);
-	return rc;
-}
-
-/* Bytes of a regular file or block device; -EINVAL for anything else. */
-static int swap_bytes(int fd, uint64_t *bytes)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return -errno;
-	if (S_ISREG(st.st_mode)) {
-		*bytes = (uint64_t)st.st_size;
-		return 0;
-	}
-	if (S_ISBLK(st.st_mode))
-		return ioctl(fd, BLKGETSIZE64, bytes) ? -errno : 0;
-	return -EINVAL;
-}
-
-/* Read and check the header of @s as swapon would; prints why not. */
-static int swap_read_header(struct run_swap *s)
-{
-	static unsigned char page[SWAP_PAGE_SIZE];
-	enum swap_header_fault fault = SWAP_HEADER_TOO_SHORT;
-	uint64_t bytes = 0;
-	ssize_t n = 0;
-	int fd, rc;
-
-	fd = open(s->path, O_RDONLY);
-	if (fd < 0)
-		return command_fail("run", -errno, "--swap %s", s->path);
-	rc = swap_bytes(fd, &bytes);
-	if (!rc)
-		n = pread(fd, page, sizeof(page), 0);
-	close(fd);
-	if (rc)
-		return command_fail("run", rc == -EINVAL ? 0 : rc,
-				    "--swap %s: %s", s->path,
-				    rc == -EINVAL ? "neither a regular file "
-						    "nor a block device"
-						  : "size");
-	if (n == (ssize_t)sizeof(page) &&
-	    !swap_header_parse(page, sizeof(page), bytes, &s->info, &fault))
-		return 0;
-	return command_fail("run", 0,
-			    "--swap %s: not a usable swap area: %s (format it "
-			    "with 'swapemu format', or use --create SIZE for "
-			    "a new file)",
-			    s->path, swap_header_fault_str(fault));
-}
-
-/* Build the engine area and the swap area of @s and swap it on. */
-static int swap_build(struct run_ctx *x, struct run_swap *s)
-{
-	struct swap_area_config acfg = {
-		.nr_pages = (uint64_t)s->info.last_page + 1,
-		.badpages = s->info.badpages,
-		.nr_badpages = s->info.nr_badpages,
-		.policy = s->policy,
-	};
-	char err[256] = "", words[64];
-	int store, rc;
-
-	store = swap_io_add_store(x->engine, s->path, 0);
-	if (store < 0)
-		return command_fail("run", store, "--swap %s: opening it",
+	if (rc == -ENOTBLK)
+		return command_fail("run", 0,
+				    "--swap %s: neither a regular file nor a "
+				    "block device",
 				    s->path);
-	rc = swap_extent_map_create(acfg.nr_pages, &s->map);
-	if (!rc)
-		rc = swap_extent_add(s->map, 0, acfg.nr_pages, store, 0);
-	if (!rc)
-		rc = swap_io_area_attach(x->engine, s->map, s->path, &s->io);
-	if (rc)
-		return command_fail("run", rc, "--swap %s: engine area",
-				    s->path);
-	snprintf(words, sizeof(words), "preset=%s",
-		 s->preset[0] ? s->preset : "none");
-	if (swap_dev_configure(swap_io_area_dev(s->io), words, err,
-			       sizeof(err)))
-		return command_fail("run", 0, "--swap %s: %s", s->path, err);
-	rc = swap_area_create(&acfg, &s->area);
-	if (rc)
-		return command_fail("run", rc, "--swap %s: swap area", s->path);
-	rc = swap_table_swapon(x->table, s->area, s->prio, &s->type);
-	if (rc)
-		return command_fail("run", rc, "--swap %s: swapon", s->path);
-	s->on = true;
-	return 0;
-}
-
-static void swap_teardown(struct run_ctx *x, struct run_swap *s)
-{
-	/* A swapoff= in the middle may have taken it off already. */
-	s->on = s->on && swap_table_area(x->table, s->type) == s->area;
-	if (s->on && x->pgdat && pgdat_swapoff(x->pgdat, s->type))
-		fprintf(stderr, "swapemu run: swapoff %s failed\n", s->path);
-	else if (s->on && !x->pgdat)
-		swap_table_swapoff(x->table, s->type, NULL, NULL);
-}
-
-static void swap_free(struct run_swap *s)
-{
-	swap_area_destroy(s->area);
-	if (s->io)
-		swap_io_area_detach(s->io);
-	swap_extent_map_destroy(s->map);
+	if (rc == -EINVAL)
+		return command_fail(
+			"run", 0,
+			"--swap %s: not a usable swap area: %s (format it "
+			"with 'swapemu format', or use --create SIZE for "
+			"a new file)",
+			s->path, swap_header_fault_str(fault));
+	return rc ? command_fail("run", rc, "--swap %s", s->path) : 0;
 }
 
 /* ---- the workload ------------------------------------------------------------ */
@@ -498,76 +370,48 @@ static int open_workload(struct run_ctx *x, const struct run_args *a)
 
 /* ---- the run ------------------------------------------------------------------- */
 
-static int build_node(struct run_ctx *x, struct run_args *a)
-{
-	struct pgdat_config cfg;
-	int rc;
-
-	pgdat_config_init(&cfg);
-	cfg.nr_frames = a->frames;
-	cfg.swap = x->table;
-	cfg.page_cluster = a->ra_off ? 0 : a->page_cluster;
-	cfg.vma_ra = a->vma_ra;
-	rc = pgdat_create(&cfg, &x->pgdat);
-	if (rc)
-		return command_fail("run", rc,
-				    "emulated memory of %" PRIu64 " frames",
-				    a->frames);
-	for (unsigned int i = 0; i < a->nr_swap; i++) {
-		rc = page_io_attach_area(x->pgdat, a->swap[i].type,
-					 a->swap[i].io);
-		if (rc)
-			return command_fail("run", rc, "attaching %s",
-					    a->swap[i].path);
-	}
-	x->frames_registered = !page_io_register_frames(x->pgdat, x->engine);
-	return 0;
-}
-
 static int build_all(struct run_ctx *x, struct run_args *a)
 {
-	int rc = swap_io_engine_create(NULL, &x->engine);
+	struct node_swap_config sc[RUN_MAX_SWAP];
+	struct node_config cfg = {
+		.nr_frames = a->frames,
+		.page_cluster = a->ra_off ? 0 : a->page_cluster,
+		.vma_ra = a->vma_ra,
+		.swap = sc,
+		.nr_swap = a->nr_swap,
+	};
+	char err[PATH_MAX + 256];
+	int rc;
 
-	if (rc)
-		return command_fail("run", rc, "starting the IO engine");
-	rc = swap_table_create(&x->table);
-	if (rc)
-		return command_fail("run", rc, "swap table");
 	for (unsigned int i = 0; i < a->nr_swap; i++) {
 		struct run_swap *s = &a->swap[i];
 
-		if (a->create && (rc = swap_create(s->path, a->create)))
+		if (a->create && (rc = node_swap_format(s->path, a->create)))
 			return command_fail("run", rc, "--create %s", s->path);
-		if (swap_read_header(s) || swap_build(x, s))
+		if (swap_check(s))
 			return 1;
+		sc[i] = (struct node_swap_config){.path = s->path,
+						  .prio = s->prio,
+						  .preset = s->preset,
+						  .policy = s->policy};
 	}
-	return build_node(x, a);
+	rc = node_create(&cfg, &x->node, err, sizeof(err));
+	return rc ? command_fail("run", 0, "%s", err) : 0;
 }
 
-static void teardown(struct run_ctx *x, struct run_args *a)
+static void teardown(struct run_ctx *x)
 {
-	if (x->pgdat && x->frames_registered)
-		page_io_unregister_frames(x->pgdat, x->engine);
-	for (unsigned int i = 0; i < a->nr_swap; i++)
-		swap_teardown(x, &a->swap[i]);
-	if (x->pgdat)
-		pgdat_destroy(x->pgdat);
-	if (x->table)
-		swap_table_destroy(x->table);
-	for (unsigned int i = 0; i < a->nr_swap; i++)
-		swap_free(&a->swap[i]);
-	if (x->engine)
-		swap_io_engine_destroy(x->engine);
+	node_destroy(x->node);
 	workload_destroy(x->w);
 	if (x->trace)
 		fclose(x->trace);
 }
 
-static void print_swaps(const struct run_args *a, FILE *f)
+static void print_swaps(struct node *n, const struct run_args *a, FILE *f)
 {
 	for (unsigned int i = 0; i < a->nr_swap; i++) {
 		const struct run_swap *s = &a->swap[i];
-
+		const struct swap_header_info *info = node_swap_header(n, i);
 		char prio[16] = "auto";
 
 		if (s->prio != SWAP_PRIO_AUTO)
@@ -576,9 +420,9 @@ static void print_swaps(const struct run_args *a, FILE *f)
 			"swap %s: type %u, prio %s, %" PRIu64
 			" slots (%u bad, %" PRIu64 " free at the end), %s, "
 			"preset %s\n",
-			s->path, s->type, prio,
-			swap_header_usable_pages(&s->info), s->info.nr_badpages,
-			swap_area_nr_free(s->area),
+			s->path, node_swap_type(n, i), prio,
+			swap_header_usable_pages(info), info->nr_badpages,
+			swap_area_nr_free(node_swap_area(n, i)),
 			swap_alloc_policy_name(s->policy),
 			s->preset[0] ? s->preset : "none");
 	}
@@ -619,11 +463,12 @@ static int run_and_report(struct run_ctx *x, struct run_args *a)
 				"run", -E2BIG,
 				"at most %u swapoff=", RUN_MAX_SWAPOFF);
 		}
-		plan[opt.nr_swapoff++] = (struct run_swapoff){
-			.type = a->swap[i].type, .at = a->swap[i].swapoff_at};
+		plan[opt.nr_swapoff++] =
+			(struct run_swapoff){.type = node_swap_type(x->node, i),
+					     .at = a->swap[i].swapoff_at};
 	}
-	rc = run_workload(x->pgdat, x->w, &opt, res);
-	print_swaps(a, table);
+	rc = run_workload(node_pgdat(x->node), x->w, &opt, res);
+	print_swaps(x->node, a, table);
 	run_result_print(res, table);
 	if (a->json)
 		status = write_json(a->json, res);
@@ -658,7 +503,7 @@ static int cmd_run(int argc, char **argv)
 		rc = build_all(&x, a);
 	if (!rc)
 		rc = run_and_report(&x, a);
-	teardown(&x, a);
+	teardown(&x);
 	free(a);
 	return rc;
 }
