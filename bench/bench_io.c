@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 #define BLK 4096u
 #define MAX_QD 64u
 #define EMU_BYTES (256ull << 20) /* buffered area for parts 2 and 3 */
+#define HDD_TOLERANCE 0.25 /* measured hdd factor within 1 +- this of the model */
 
 struct io_opts {
 	const char *file;   /* backing file */
@@ -299,8 +301,7 @@ static bool print_results(FILE *f, const struct io_opts *o,
 				bench_median(ev, o->rounds), ratio, w->target,
 				pass ? "ok" : "MISSED");
 	}
-	pass = factor >= 0.75 * r->hdd_promised &&
-	       factor <= 1.33 * r->hdd_promised;
+	pass = fabs(factor / r->hdd_promised - 1) <= HDD_TOLERANCE;
 	ok &= pass;
 	if (json)
 		fprintf(f, "],\"hdd\":{\"seq_iops\":%.0f,\"rand_iops\":%.1f,"
@@ -408,10 +409,10 @@ static void io_targets(struct bench_report *rep, const struct io_opts *o,
 		bench_report_target(rep, w->name, ratio, ">=", w->target,
 				    "ratio", ratio >= w->target);
 	}
-	bench_report_target(rep, "hdd-seq-over-random", factor, "+-",
-			    0.25, "ratio to the model",
-			    factor >= 0.75 * r->hdd_promised &&
-				    factor <= 1.33 * r->hdd_promised);
+	bench_report_target(rep, "hdd-seq-over-random",
+			    factor / r->hdd_promised, "+-", HDD_TOLERANCE,
+			    "of the model",
+			    fabs(factor / r->hdd_promised - 1) <= HDD_TOLERANCE);
 	bench_report_target(rep, "emulated-iops-read-lat-100us", r->lat_iops,
 			    ">=", 250000, "IOPS", r->lat_iops >= 250000);
 }

@@ -394,11 +394,12 @@ static void report_md_targets(FILE *f, const struct bench_report *r)
 	for (unsigned int i = 0; i < r->nr_targets; i++) {
 		const struct report_target *t = &r->targets[i];
 
-		fprintf(f, "| %s | %.4g %s | %s %s%.4g %s | %s |\n", t->name,
-			t->measured, t->unit, t->op,
-			strcmp(t->op, "+-") ? "" : "1 ", t->target,
-			strcmp(t->op, "+-") ? t->unit : "",
-			t->ok ? "ok" : "MISSED");
+		fprintf(f, "| %s | %.4g %s | ", t->name, t->measured, t->unit);
+		if (strcmp(t->op, "+-"))
+			fprintf(f, "%s %.4g %s", t->op, t->target, t->unit);
+		else
+			fprintf(f, "1 ± %.4g", t->target);
+		fprintf(f, " | %s |\n", t->ok ? "ok" : "MISSED");
 	}
 	fprintf(f, "\n%s\n\n",
 		bench_report_ok(r) ? "All targets met."
