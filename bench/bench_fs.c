@@ -12,9 +12,12 @@
  *  2. Kernel swap: tests/e2e/memhog writes and verifies patterned memory
  *     in a memory cgroup smaller than it, once swapping through the mount
  *     (`swapemu swapon` of the area) and once through a loop device
- *     directly on the backing file, with and without --direct-io.  The
- *     wall time ratio mount / loop (target <= 1.15) and the pswpin and
- *     pswpout deltas of each run.
+ *     directly on the backing file, with and without --direct-io.  Like
+ *     for like: a loop device without direct IO swaps into the page cache
+ *     of the backing file, so the mount then opens it buffered too
+ *     (--backing-cache buffered; the mount is remounted to switch); with
+ *     --direct-io both sides use O_DIRECT.  The wall time ratio mount /
+ *     loop (target <= 1.15) and the pswpin and pswpout deltas of each run.
  *
  * The benchmark mounts, attaches, swaps on and makes cgroups itself through
  * fs/host, which records each of them as soon as it exists;
@@ -71,6 +74,7 @@ struct fsb_state {
 	char area[PATH_MAX];	 /* the area file in the mount */
 	char file[PATH_MAX];	 /* its backing file */
 	char loop[64];		 /* loop device swapped on, "" when none */
+	const char *cache;	 /* --backing-cache of the mount */
 	char cgroup[PATH_MAX];	 /* memory cgroup of the current run */
 };
 
@@ -124,14 +128,18 @@ struct fsb_run {
 struct fsb_swap {
 	const char *name;		      /* "buffered", "direct-io" */
 	bool direct;			      /* losetup --direct-io=on */
+	const char *cache;		      /* the mount's --backing-cache */
 	double target;			      /* mount / loop at most */
 	struct fsb_run loop[FSB_MAX_ROUNDS];  /* per round */
 	struct fsb_run mount[FSB_MAX_ROUNDS]; /* per round */
 };
 
 static struct fsb_swap fsb_swaps[] = {
-	{.name = "buffered", .target = 1.15},
-	{.name = "direct-io", .direct = true, .target = 1.15},
+	{.name = "buffered", .cache = "buffered", .target = 1.15},
+	{.name = "direct-io",
+	 .direct = true,
+	 .cache = "direct",
+	 .target = 1.15},
 };
 
 #define FSB_NR_SWAPS (sizeof(fsb_swaps) / sizeof(fsb_swaps[0]))
@@ -152,11 +160,14 @@ static void fsb_pidfile(const struct fsb_state *st, pid_t daemon)
 	fclose(f);
 }
 
-/* Mount the file system with one area of @size; wait until it is up. */
-static int fsb_mount(struct fsb_state *st, uint64_t size)
+/*
+ * Mount the file system with one area of @size whose backing file is
+ * opened @cache ("direct" or "buffered"); wait until it is up.
+ */
+static int fsb_mount(struct fsb_state *st, uint64_t size, const char *cache)
 {
 	char spec[64], log[PATH_MAX + 16];
-	const char *args[] = {"--area", spec, NULL};
+	const char *args[] = {"--area", spec, "--backing-cache", cache, NULL};
 	struct host_mount_config cfg = {.mountpoint = st->mnt,
 					.backing = st->back,
 					.args = args,
@@ -169,9 +180,23 @@ static int fsb_mount(struct fsb_state *st, uint64_t size)
 		 (unsigned long long)size);
 	snprintf(log, sizeof(log), "%s/daemon.log", st->work);
 	rc = host_mount(&cfg, &daemon);
-	if (!rc)
+	if (!rc) {
 		fsb_pidfile(st, daemon);
+		st->cache = cache;
+	}
 	return rc;
+}
+
+/* Remount with the backing opened @cache, unless it already is. */
+static int fsb_remount(struct fsb_state *st, const struct fsb_opts *o,
+		       const char *cache)
+{
+	int rc;
+
+	if (!strcmp(st->cache, cache))
+		return 0;
+	rc = host_umount(st->mnt);
+	return rc ? rc : fsb_mount(st, o->size, cache);
 }
 
 /* Attach @file to a loop device and swap on it at the top priority. */
@@ -390,14 +415,19 @@ static int fsb_swap_run(struct fsb_state *st, const struct fsb_opts *o,
 	return rc;
 }
 
-/* Part 2: both modes, both paths, alternating who goes first. */
+/*
+ * Part 2: both modes, both paths, alternating who goes first; mode after
+ * mode, so that the mount is remounted once per mode.
+ */
 static int fsb_part_swap(struct fsb_state *st, const struct fsb_opts *o)
 {
 	int rc = 0;
 
-	for (unsigned int r = 0; r < o->swap_rounds && !rc; r++) {
-		for (size_t i = 0; i < FSB_NR_SWAPS && !rc; i++) {
-			struct fsb_swap *s = &fsb_swaps[i];
+	for (size_t i = 0; i < FSB_NR_SWAPS && !rc; i++) {
+		struct fsb_swap *s = &fsb_swaps[i];
+
+		rc = fsb_remount(st, o, s->cache);
+		for (unsigned int r = 0; r < o->swap_rounds && !rc; r++) {
 			bool mount_first = (r + i) % 2 == 0;
 
 			rc = fsb_swap_run(st, o, s, mount_first,
@@ -589,9 +619,10 @@ static void fsb_json_swap(FILE *f, const struct fsb_opts *o)
 
 		fprintf(f,
 			"%s{\"name\":\"%s\",\"direct_io\":%s,"
+			"\"backing_cache\":\"%s\","
 			"\"ratio\":%.3f,\"target\":%.2f,\"pass\":%s,",
 			i ? "," : "", s->name, s->direct ? "true" : "false",
-			ratio, s->target,
+			s->cache, ratio, s->target,
 			ratio > 0 && ratio <= s->target ? "true" : "false");
 		fsb_json_path(f, "loop", s->loop, o->swap_rounds);
 		fputc(',', f);
@@ -799,7 +830,7 @@ static int fsb_bench(struct fsb_state *st, const struct fsb_opts *o)
 	int rc = fsb_prepare(st, o);
 
 	if (!rc)
-		rc = fsb_mount(st, o->size);
+		rc = fsb_mount(st, o->size, "direct");
 	if (!rc)
 		rc = fsb_fill(st, o->size);
 	if (!rc)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `swapemu mount [--backing DIR] [-f] [-o OPTIONS] MOUNTPOINT`: serve swap
- * areas as files through FUSE (fs/).
+ * `swapemu mount [--backing DIR] [--backing-cache direct|buffered] [-f]
+ * [-o OPTIONS] MOUNTPOINT`: serve swap areas as files through FUSE (fs/).
  */
 #include "cli/command.h"
 #include "fs/fs.h"

@@ -263,6 +263,8 @@ static int area_attach(struct fs_area *a)
 {
 	struct swap_area_config cfg = {0};
 	uint64_t pages = a->meta.size / SWAP_PAGE_SIZE;
+	unsigned int flags =
+		a->meta.cache == FS_CACHE_BUFFERED ? SWAP_IO_STORE_BUFFERED : 0;
 	char path[PATH_MAX], err[128];
 	int rc;
 
@@ -271,7 +273,7 @@ static int area_attach(struct fs_area *a)
 		return rc;
 	for (unsigned int i = 0; i < a->nr_files; i++) {
 		area_file_path(a, i, path, sizeof(path));
-		rc = swap_io_add_store(a->fs->engine, path, 0);
+		rc = swap_io_add_store(a->fs->engine, path, flags);
 		if (rc < 0)
 			goto out_detach;
 		a->stores[i] = rc;
@@ -544,6 +546,8 @@ int fs_area_create_locked(struct fs *fs, const char *name,
 
 	if (!a)
 		return -ENOMEM;
+	if (fs->cache_set)
+		a->meta.cache = fs->cache;
 	rc = area_open_backing(a, O_CREAT | O_TRUNC);
 	if (rc)
 		goto out_put;
@@ -654,6 +658,8 @@ int fs_area_load(struct fs *fs, const char *name)
 	rc = fs_meta_load(fs->dirfd, path, &m);
 	if (rc)
 		return rc;
+	if (fs->cache_set)
+		m.cache = fs->cache;
 	a = area_alloc(fs, name, &m);
 	if (!a)
 		return -ENOMEM;
@@ -671,6 +677,8 @@ int fs_area_load(struct fs *fs, const char *name)
 	}
 	pthread_mutex_lock(&fs->lock);
 	rc = area_insert_locked(fs, a);
+	if (!rc && fs->cache_set) /* the mount's mode sticks to the area */
+		fs_area_save_locked(a);
 	pthread_mutex_unlock(&fs->lock);
 	if (rc)
 		goto out_put;
@@ -768,12 +776,20 @@ int fs_areas_load_all(struct fs *fs)
  */
 unsigned int fs_areas_destroy_all(struct fs *fs)
 {
+	int err;
+
 	pthread_mutex_lock(&fs->lock);
 	for (unsigned int i = 0; i < FS_MAX_AREAS; i++) {
 		struct fs_area *a = fs->areas[i];
 
 		if (!a)
 			continue;
+		/* Buffered backing: the data reaches the disk before the
+		 * slot map that says it is there. */
+		err = fs_area_sync(a);
+		if (err)
+			fprintf(stderr, "swapemu mount: %s: fdatasync: %s\n",
+				a->name, strerror(-err));
 		fs_area_save_locked(a);
 		area_save_slots_locked(a);
 		fs->areas[i] = NULL;

@@ -76,11 +76,13 @@ static int ctl_stat(struct fs_area *a, FILE *f)
 		swap_area_stats(a->sa, &st);
 	fprintf(f,
 		"{\"name\":\"%s\",\"size\":%" PRIu64 ",\"priority\":%d,"
+		"\"cache\":\"%s\","
 		"\"slots\":{\"total\":%" PRIu64 ",\"bad\":%" PRIu64
 		",\"free\":%" PRIu64 ",\"inuse\":%" PRIu64 ",\"clusters\":%u"
 		",\"cl_free\":%u,\"cl_nonfull\":%u,\"cl_frag\":%u"
 		",\"cl_full\":%u},\"io\":",
-		a->name, fs_area_size(a), a->meta.prio, st.nr_pages, st.nr_bad,
+		a->name, fs_area_size(a), a->meta.prio,
+		fs_cache_name(a->meta.cache), st.nr_pages, st.nr_bad,
 		st.nr_free, st.nr_inuse, st.nr_clusters, st.cl_free,
 		st.cl_nonfull, st.cl_frag, st.cl_full);
 	if (a->io) {

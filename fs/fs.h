@@ -34,6 +34,24 @@ bool fs_name_valid(const char *name);
 #define FS_MAX_FILES 8u
 #define FS_BACKING_MAX 2048u
 
+/*
+ * How the engine opens an area's backing files: direct (O_DIRECT where the
+ * file system takes it, no page cache; the default) or buffered (through
+ * the page cache of the backing file system, as a VM disk with
+ * cache=writeback: fsync of the area file or a clean unmount writes it
+ * back).
+ */
+enum fs_cache {
+	FS_CACHE_DIRECT = 0,
+	FS_CACHE_BUFFERED,
+};
+
+/* "direct" or "buffered" into @out.  0 or -EINVAL. */
+int fs_cache_parse(const char *text, enum fs_cache *out);
+
+/* The name of @c, as fs_cache_parse takes it. */
+const char *fs_cache_name(enum fs_cache c);
+
 /* What the metadata file of an area records. */
 struct fs_meta {
 	uint64_t size;	   /* bytes of the area, 0 while not sized */
@@ -44,9 +62,11 @@ struct fs_meta {
 	char device[1024]; /* device model, key=value words, may be "" */
 	/* "": DIR/<name>.swap; else declared files, comma-separated */
 	char backing[FS_BACKING_MAX];
+	enum fs_cache cache; /* how the backing files are opened */
 };
 
-/* Defaults of a new area: size 0, prio -1, mode 0600, root, no model. */
+/* Defaults of a new area: size 0, prio -1, mode 0600, root, no model,
+ * direct backing IO. */
 void fs_meta_init(struct fs_meta *m);
 
 /*

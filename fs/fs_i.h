@@ -150,6 +150,8 @@ struct fs {
 	struct timespec started; /* mount time: times of the fixed inodes */
 	uid_t uid;		 /* owner of the root and control tree */
 	gid_t gid;		 /* its group */
+	bool cache_set;		 /* --backing-cache given: */
+	enum fs_cache cache;	 /* every area's mode, else its own */
 };
 
 /* An open file: an area, or the content of a control file. */

@@ -25,6 +25,22 @@ void fs_meta_init(struct fs_meta *m)
 	m->mode = 0600;
 }
 
+int fs_cache_parse(const char *text, enum fs_cache *out)
+{
+	if (!strcmp(text, "direct"))
+		*out = FS_CACHE_DIRECT;
+	else if (!strcmp(text, "buffered"))
+		*out = FS_CACHE_BUFFERED;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *fs_cache_name(enum fs_cache c)
+{
+	return c == FS_CACHE_BUFFERED ? "buffered" : "direct";
+}
+
 /* Parse an unsigned value of at most @max into @out. */
 static int meta_parse_u64(const char *v, uint64_t max, uint64_t *out)
 {
@@ -63,6 +79,8 @@ static int meta_parse_line(char *line, struct fs_meta *m)
 		strcpy(m->backing, v);
 		return 0;
 	}
+	if (!strcmp(line, "cache"))
+		return fs_cache_parse(v, &m->cache);
 	if (!strcmp(line, "prio")) {
 		char *end;
 		long p;
@@ -113,9 +131,10 @@ int fs_meta_format(const struct fs_meta *m, char *buf, size_t len)
 {
 	return snprintf(buf, len,
 			META_MAGIC "\nsize=%" PRIu64 "\nprio=%d\nmode=0%o\n"
-				   "uid=%u\ngid=%u\ndevice=%s\nbacking=%s\n",
+				   "uid=%u\ngid=%u\ndevice=%s\nbacking=%s\n"
+				   "cache=%s\n",
 			m->size, m->prio, m->mode, m->uid, m->gid, m->device,
-			m->backing);
+			m->backing, fs_cache_name(m->cache));
 }
 
 int fs_meta_save(int dirfd, const char *path, const struct fs_meta *m)

@@ -36,6 +36,7 @@
 /* Options of our own, parsed with fuse_opt before libfuse sees the rest. */
 struct fs_mount_opts {
 	char *backing;	      /* --backing DIR */
+	char *cache;	      /* --backing-cache direct|buffered */
 	int show_help;	      /* -h / --help */
 	unsigned int threads; /* --threads N: FUSE workers at most */
 	struct fs_spec areas[FS_MAX_AREAS]; /* --area specs */
@@ -43,7 +44,7 @@ struct fs_mount_opts {
 };
 
 /* fuse_opt keys handed to fs_mount_opt_proc. */
-enum { FS_KEY_AREA = 1 };
+enum { FS_KEY_AREA = 1, FS_KEY_BACKING, FS_KEY_CACHE };
 
 #define FS_OPT(t, p)                                    \
 	{                                               \
@@ -51,8 +52,12 @@ enum { FS_KEY_AREA = 1 };
 	}
 
 static const struct fuse_opt fs_mount_optspec[] = {
-	{"--backing %s", offsetof(struct fs_mount_opts, backing), 0},
-	{"--backing=%s", offsetof(struct fs_mount_opts, backing), 0},
+	/* Keys, not offsets: "--backing %s" would also match
+	 * --backing-cache (fuse_opt matches templates by prefix). */
+	FUSE_OPT_KEY("--backing ", FS_KEY_BACKING),
+	FUSE_OPT_KEY("--backing=", FS_KEY_BACKING),
+	FUSE_OPT_KEY("--backing-cache ", FS_KEY_CACHE),
+	FUSE_OPT_KEY("--backing-cache=", FS_KEY_CACHE),
 	{"--threads %u", offsetof(struct fs_mount_opts, threads), 0},
 	{"--threads=%u", offsetof(struct fs_mount_opts, threads), 0},
 	FUSE_OPT_KEY("--area ", FS_KEY_AREA),
@@ -61,17 +66,46 @@ static const struct fuse_opt fs_mount_optspec[] = {
 	FS_OPT("--help", show_help),
 	FUSE_OPT_END};
 
+/*
+ * The value of option @name in @arg, which fuse_opt hands over as
+ * "NAMEVALUE" or "NAME=VALUE"; NULL when @arg is another option that
+ * only starts like @name.
+ */
+static const char *fs_opt_value(const char *arg, const char *name,
+				const char *longer)
+{
+	size_t n = strlen(name);
+
+	if (longer && !strncmp(arg, longer, strlen(longer)))
+		return NULL;
+	return arg[n] == '=' ? arg + n + 1 : arg + n;
+}
+
+/* --backing, --backing-cache: keep the last value given. */
+static int fs_mount_opt_str(char **out, const char *value)
+{
+	free(*out);
+	*out = strdup(value);
+	return *out ? 0 : -1;
+}
+
 /* --area: parse the spec now so that a typo fails before mounting. */
 static int fs_mount_opt_proc(void *data, const char *arg, int key,
 			     struct fuse_args *outargs)
 {
 	struct fs_mount_opts *mo = data;
-	const char *spec = arg + strlen("--area");
+	const char *spec;
 
+	if (key == FS_KEY_BACKING) {
+		spec = fs_opt_value(arg, "--backing", "--backing-cache");
+		return spec ? fs_mount_opt_str(&mo->backing, spec) : 0;
+	}
+	if (key == FS_KEY_CACHE)
+		return fs_mount_opt_str(
+			&mo->cache, fs_opt_value(arg, "--backing-cache", NULL));
 	if (key != FS_KEY_AREA)
 		return 1; /* keep for libfuse */
-	if (*spec == '=')
-		spec++;
+	spec = fs_opt_value(arg, "--area", NULL);
 	if (mo->nr_areas == FS_MAX_AREAS) {
 		fprintf(stderr, "swapemu mount: too many --area\n");
 		return -1;
@@ -89,13 +123,20 @@ static int fs_mount_opt_proc(void *data, const char *arg, int key,
 
 static void fs_mount_usage(void)
 {
-	printf("usage: swapemu mount [--backing DIR] [-f] [-o OPTIONS] "
-	       "MOUNTPOINT\n\n"
+	printf("usage: swapemu mount [--backing DIR] [--backing-cache MODE] "
+	       "[-f]\n"
+	       "                     [-o OPTIONS] MOUNTPOINT\n\n"
 	       "Serve swap areas as files: a file created and sized in the\n"
 	       "mount is a swap area backed by DIR/<name>.swap (default\n"
 	       "backing directory: " FS_DEFAULT_BACKING ").\n\n"
 	       "options:\n"
 	       "  --backing DIR   backing directory (created if missing)\n"
+	       "  --backing-cache direct|buffered\n"
+	       "                  how every area's backing files are opened:\n"
+	       "                  O_DIRECT (direct) or through the page\n"
+	       "                  cache (buffered; written back on fsync and\n"
+	       "                  unmount); saved in each area, which keeps\n"
+	       "                  its own mode when not given (new: direct)\n"
 	       "  --threads N     FUSE worker threads (default %u)\n"
 	       "  --area NAME:SIZE[:PRIO[:MODEL[:FILE,...]]]\n"
 	       "                  create or check an area at mount; MODEL is\n"
@@ -290,6 +331,8 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 		    struct fuse_cmdline_opts *co,
 		    const struct fs_mount_opts *mo, const char *backing)
 {
+	enum fs_cache cache = FS_CACHE_DIRECT;
+
 	struct fuse_session *se;
 	int rc = 1;
 
@@ -307,6 +350,8 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 		fprintf(stderr, "swapemu mount: cannot set up %s\n", backing);
 		goto out_unmount;
 	}
+	fs->cache_set = mo->cache && !fs_cache_parse(mo->cache, &cache);
+	fs->cache = cache;
 	fs_areas_load_all(fs);
 	for (unsigned int i = 0; i < mo->nr_areas; i++) {
 		int err = fs_area_declare(fs, &mo->areas[i]);
@@ -333,6 +378,7 @@ int fs_mount_main(int argc, char **argv)
 	static struct fs_mount_opts mo; /* 40 KiB of specs: off the stack */
 	struct fuse_cmdline_opts co = {0};
 	const char *backing;
+	char *backing_abs = NULL;
 	struct fs fs;
 	int rc = 1;
 
@@ -340,8 +386,16 @@ int fs_mount_main(int argc, char **argv)
 	fs.dirfd = -1;
 	pthread_mutex_init(&fs.lock, NULL);
 	pthread_cond_init(&fs.released, NULL);
-	if (fuse_opt_parse(&args, &mo, fs_mount_optspec, fs_mount_opt_proc) ||
-	    fuse_parse_cmdline(&args, &co))
+	if (fuse_opt_parse(&args, &mo, fs_mount_optspec, fs_mount_opt_proc))
+		goto out_free_args;
+	if (mo.cache && fs_cache_parse(mo.cache, &(enum fs_cache){0})) {
+		fprintf(stderr,
+			"swapemu mount: --backing-cache: '%s' is neither "
+			"direct nor buffered\n",
+			mo.cache);
+		goto out_free_args;
+	}
+	if (fuse_parse_cmdline(&args, &co))
 		goto out_free_args;
 	if (!mo.threads)
 		mo.threads = FS_THREADS_DEFAULT;
@@ -366,6 +420,14 @@ int fs_mount_main(int argc, char **argv)
 			backing, strerror(errno));
 		goto out_free_args;
 	}
+	/* Resolved now: the daemon leaves this working directory. */
+	backing_abs = realpath(backing, NULL);
+	if (!backing_abs) {
+		fprintf(stderr, "swapemu mount: %s: %s\n", backing,
+			strerror(errno));
+		goto out_free_args;
+	}
+	backing = backing_abs;
 	fs_warn_memory_backing(backing);
 	if (fs_check_specs(&mo, backing))
 		goto out_free_args;
@@ -374,8 +436,10 @@ int fs_mount_main(int argc, char **argv)
 	rc = fs_serve(&fs, &args, &co, &mo, backing);
 	fs_teardown(&fs);
 out_free_args:
+	free(backing_abs);
 	free(co.mountpoint);
 	free(mo.backing);
+	free(mo.cache);
 	fuse_opt_free_args(&args);
 	return rc;
 }

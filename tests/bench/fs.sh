@@ -68,6 +68,7 @@ jq -e "$envelope"'
 	    (.pass | type) == "boolean" and
 	    (.backing_rounds | length) == 1) and
 	([.swap.modes[].name] == ["buffered", "direct-io"]) and
+	([.swap.modes[].backing_cache] == ["buffered", "direct"]) and
 	all(.swap.modes[]; .loop.seconds > 0 and .mount.seconds > 0 and
 	    .ratio > 0 and .target == 1.15 and
 	    .loop.pswpout > 0 and .mount.pswpout > 0 and

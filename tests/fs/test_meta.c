@@ -28,6 +28,7 @@ static void test_meta_roundtrip(void **state)
 	m.gid = 4294967295u;
 	snprintf(m.device, sizeof(m.device), "preset=hdd qd=4");
 	snprintf(m.backing, sizeof(m.backing), "/a/f1,/b/f2");
+	m.cache = FS_CACHE_BUFFERED;
 	n = fs_meta_format(&m, buf, sizeof(buf));
 	assert_true(n > 0 && (size_t)n < sizeof(buf));
 	assert_int_equal(fs_meta_parse(buf, &back), 0);
@@ -46,6 +47,31 @@ static void test_meta_defaults_and_unknown(void **state)
 	assert_int_equal(m.prio, -1);
 	assert_int_equal(m.mode, 0600);
 	assert_string_equal(m.device, "");
+	assert_int_equal(m.cache, FS_CACHE_DIRECT); /* files older than it */
+}
+
+static void test_meta_cache(void **state)
+{
+	static const char *const bad[] = {"",	       "Direct", "buffered ",
+					  "writeback", "none",	 "direct,"};
+	enum fs_cache c;
+	struct fs_meta m;
+
+	assert_int_equal(fs_cache_parse("direct", &c), 0);
+	assert_int_equal(c, FS_CACHE_DIRECT);
+	assert_int_equal(fs_cache_parse("buffered", &c), 0);
+	assert_int_equal(c, FS_CACHE_BUFFERED);
+	assert_string_equal(fs_cache_name(FS_CACHE_DIRECT), "direct");
+	assert_string_equal(fs_cache_name(FS_CACHE_BUFFERED), "buffered");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = FS_CACHE_BUFFERED;
+		if (fs_cache_parse(bad[i], &c) != -EINVAL)
+			fail_msg("accepted: '%s'", bad[i]);
+		assert_int_equal(c, FS_CACHE_BUFFERED); /* left alone */
+	}
+	assert_int_equal(fs_meta_parse("swapemu-meta 1\ncache=buffered\n", &m),
+			 0);
+	assert_int_equal(m.cache, FS_CACHE_BUFFERED);
 }
 
 /* Text that must be refused. */
@@ -60,6 +86,7 @@ static const char *const meta_bad[] = {
 	"swapemu-meta 1\nmode=010000\n",
 	"swapemu-meta 1\nuid=4294967296\n",
 	"swapemu-meta 1\nno equals sign\n",
+	"swapemu-meta 1\ncache=writeback\n",
 };
 
 static void test_meta_bad(void **state)
@@ -100,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_meta_roundtrip),
 		cmocka_unit_test(test_meta_defaults_and_unknown),
+		cmocka_unit_test(test_meta_cache),
 		cmocka_unit_test(test_meta_bad),
 		cmocka_unit_test(test_meta_save_load),
 	};
