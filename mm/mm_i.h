@@ -103,6 +103,25 @@ static inline bool PageFlag(const struct page *p, enum pageflags f)
 	       (1u << f);
 }
 
+/*
+ * Set @set and clear @clear in one step, and with no atomic write at all
+ * when the flags already say so: for reclaim, which holds the page
+ * isolated or locked and finds most bits as it wants them.  (No barrier
+ * is implied when nothing changes.)
+ */
+static inline void page_flags_change(struct page *p, uint32_t set,
+				     uint32_t clear)
+{
+	uint32_t old = atomic_load_explicit(&p->flags, memory_order_relaxed);
+
+	while (((old & ~clear) | set) != old &&
+	       !atomic_compare_exchange_weak(&p->flags, &old,
+					     (old & ~clear) | set))
+		;
+}
+
+#define PG_BIT(f) (1u << (f))
+
 /* A list of pages through page->prev/next (LRU and private lists).
  * New pages go to the head; reclaim takes from the tail. */
 struct page_list {

@@ -16,6 +16,7 @@
 
 #include "mm/lru.h"
 #include "mm/mm_i.h"
+#include "mm/page_io.h"
 #include "mm/rmap.h"
 
 struct page_pool {
@@ -418,6 +419,7 @@ static void page_wait_bit(struct page *page, enum pageflags flag)
 
 		if (!(old & (1u << flag)))
 			return;
+		page_io_flush_plug(); /* the IO it waits for may be in it */
 		page_futex_wait(&page->flags, old | (1u << PG_waiters));
 	}
 }

@@ -78,16 +78,38 @@ void page_io_complete(void *cookie, int res)
 		swap_cache_end_read(req->pgdat, req->page, req->entry, res);
 }
 
+/* Engine plugs this thread holds through page_io_plug. */
+static __thread unsigned int page_io_plug_depth;
+
 void page_io_plug(struct pgdat *pgdat)
 {
-	if (!pgdat->io.submit)
-		swap_io_plug();
+	if (pgdat->io.submit)
+		return;
+	page_io_plug_depth++;
+	swap_io_plug();
 }
 
 void page_io_unplug(struct pgdat *pgdat)
 {
-	if (!pgdat->io.submit)
+	if (pgdat->io.submit)
+		return;
+	assert(page_io_plug_depth);
+	page_io_plug_depth--;
+	swap_io_unplug();
+}
+
+void page_io_flush_plug(void)
+{
+	unsigned int depth = page_io_plug_depth;
+
+	if (!depth)
+		return;
+	/* The engine flushes when its outermost plug ends: end them all,
+	 * then take them up again for the rest of the batch. */
+	for (unsigned int i = 0; i < depth; i++)
 		swap_io_unplug();
+	for (unsigned int i = 0; i < depth; i++)
+		swap_io_plug();
 }
 
 int page_io_attach_area(struct pgdat *pgdat, unsigned int type,

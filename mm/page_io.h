@@ -48,6 +48,14 @@ struct swap_io_area;
  */
 void page_io_plug(struct pgdat *pgdat);
 void page_io_unplug(struct pgdat *pgdat);
+/*
+ * Submit what the calling thread's plugs hold and keep them open (the
+ * kernel flushes a task's plug when it sleeps).  Every wait of the engine
+ * calls this first: a swap-in's plug may reach direct reclaim, whose
+ * writes would otherwise sit in the plug of the very thread that waits
+ * for them.
+ */
+void page_io_flush_plug(void);
 struct swap_io_engine;
 
 /*

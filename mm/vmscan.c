@@ -57,6 +57,7 @@ uint64_t vmscan_wait_writeback(struct pgdat *pgdat, uint64_t seq,
 	struct timespec ts;
 	uint64_t now;
 
+	page_io_flush_plug(); /* the writes waited for may be in it */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000;
@@ -133,11 +134,12 @@ static int pageout(struct pgdat *pgdat, struct page *page,
 	uint64_t pfn = page_to_pfn(pgdat->pool, page);
 	int rc;
 
-	page_clear_flag(page, PG_dirty);
+	/* Unmapped and flushed: nothing writes the page while it is
+	 * checksummed, so the flags change in one step after. */
 	swap_cache_set_slot_csum(pgdat, entry,
 				 page_csum_update(pgdat->pool, page), pfn);
-	page_set_flag(page, PG_writeback);
-	page_set_flag(page, PG_reclaim);
+	page_flags_change(page, PG_BIT(PG_writeback) | PG_BIT(PG_reclaim),
+			  PG_BIT(PG_dirty));
 	page_history_add(pgdat->pool, page, PE_SWAPOUT, entry.val);
 	page_get(page); /* the IO's */
 	atomic_fetch_add(&pgdat->nr_writeback, 1);
@@ -157,12 +159,14 @@ static enum page_references page_check_references(struct pgdat *pgdat,
 						  struct page *page)
 {
 	int referenced_ptes = rmap_page_referenced(pgdat, page);
-	bool referenced_page = page_test_clear_flag(page, PG_referenced);
+	/* Most pages scanned have the bit clear: look before writing. */
+	bool referenced_page = PageFlag(page, PG_referenced) &&
+			       page_test_clear_flag(page, PG_referenced);
 
 	if (referenced_ptes) {
 		/* Every mapped page starts with a reference from the fault
 		 * that mapped it: look twice before activating. */
-		page_set_flag(page, PG_referenced);
+		page_flags_change(page, PG_BIT(PG_referenced), 0);
 		if (referenced_page || referenced_ptes > 1)
 			return PAGEREF_ACTIVATE;
 		return PAGEREF_KEEP;
@@ -306,8 +310,8 @@ void vmscan_shrink_active_list(struct pgdat *pgdat, uint64_t nr_to_scan,
 		 * young bits are cleared so that the inactive list sees only
 		 * fresh references (only executable file pages stay). */
 		rmap_page_referenced(pgdat, page);
-		page_clear_flag(page, PG_active);
-		page_set_flag(page, PG_workingset);
+		page_flags_change(page, PG_BIT(PG_workingset),
+				  PG_BIT(PG_active));
 	}
 	vmstat_add(&pgdat->stat, PGDEACTIVATE, hold.nr);
 	lru_putback(pgdat, &hold);

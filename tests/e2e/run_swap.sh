@@ -69,5 +69,17 @@ jq -e '.error == null and .vmstat.pgfault >= 3 and .tasks == 2' \
 	"$DIR/trace.json" >/dev/null || e2e_fail "trace run: $(cat "$DIR/trace.json")"
 echo "ok: trace replayed"
 
+e2e_log "run: direct reclaim inside a swap-in's plug"
+# Four tasks on 16 MiB: a swap-in's frame allocation reclaims while the
+# swap-in's IO is still plugged, and must send that IO before it waits for
+# the writeback it started (it used to wait for its own queued writes).
+timeout 60 "$SWAPEMU" run --memory 16M --swap "$DIR/plug.swp" --create 256M \
+	--json - uniform:size=64M,accesses=200000,tasks=4,seed=1 \
+	2>/dev/null >"$DIR/plug.json" || e2e_fail "run stalled or failed (status $?)"
+jq -e '.error == null and .vmstat.pgmajfault > 10000 and
+	.vmstat.swap_csum_fail == 0' "$DIR/plug.json" >/dev/null ||
+	e2e_fail "plug run: $(cat "$DIR/plug.json")"
+echo "ok: no stall with reclaim under a plug"
+
 e2e_fuse_umount "$MNT"
 echo "PASS"
