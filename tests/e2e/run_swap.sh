@@ -69,17 +69,22 @@ jq -e '.error == null and .vmstat.pgfault >= 3 and .tasks == 2' \
 	"$DIR/trace.json" >/dev/null || e2e_fail "trace run: $(cat "$DIR/trace.json")"
 echo "ok: trace replayed"
 
-e2e_log "run: direct reclaim inside a swap-in's plug"
-# Four tasks on 16 MiB: a swap-in's frame allocation reclaims while the
-# swap-in's IO is still plugged, and must send that IO before it waits for
-# the writeback it started (it used to wait for its own queued writes).
-timeout 60 "$SWAPEMU" run --memory 16M --swap "$DIR/plug.swp" --create 256M \
-	--json - uniform:size=64M,accesses=200000,tasks=4,seed=1 \
-	2>/dev/null >"$DIR/plug.json" || e2e_fail "run stalled or failed (status $?)"
-jq -e '.error == null and .vmstat.pgmajfault > 10000 and
-	.vmstat.swap_csum_fail == 0' "$DIR/plug.json" >/dev/null ||
-	e2e_fail "plug run: $(cat "$DIR/plug.json")"
-echo "ok: no stall with reclaim under a plug"
+e2e_log "run: out of swap and memory ends in an error, not a hang"
+# 128 MiB of four tasks on 16 MiB of memory and 48 MiB of swap.  Direct
+# reclaim runs inside swap-ins whose IO is still plugged; it must send
+# that IO before it waits for writeback (it used to wait for its own
+# queued writes forever).  When nothing is left to reclaim the faulting
+# task gets ENOMEM, as the kernel's would be OOM-killed.
+rc=0
+timeout 90 "$SWAPEMU" run --memory 16M --swap "$DIR/full.swp" --create 48M \
+	--json - uniform:size=32M,accesses=100000,tasks=4,seed=1 \
+	2>/dev/null >"$DIR/full.json" || rc=$?
+((rc != 124)) || e2e_fail "run hung with swap full"
+((rc == 1)) || e2e_fail "run with swap full: status $rc"
+jq -e '(.error | test("Cannot allocate memory")) and
+	.vmstat.swap_csum_fail == 0' "$DIR/full.json" >/dev/null ||
+	e2e_fail "swap-full run: $(cat "$DIR/full.json")"
+echo "ok: swap full: ENOMEM, no hang, no corruption"
 
 e2e_fuse_umount "$MNT"
 echo "PASS"
