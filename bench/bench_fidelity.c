@@ -44,7 +44,6 @@
 #include "bench/bench.h"
 #include "bench/report.h"
 #include "fs/host.h"
-#include "swap/size.h"
 #include "mm/page_io.h"
 #include "mm/pgdat.h"
 #include "mm/run.h"
@@ -53,6 +52,8 @@
 #include "swap/extent.h"
 #include "swap/header.h"
 #include "swap/io/engine.h"
+#include "swap/json.h"
+#include "swap/size.h"
 #include "swap/table.h"
 
 #define FID_CGROOT HOST_CGROUP_ROOT
@@ -206,16 +207,6 @@ static int fid_load(struct fid_env *e, const char *spec, char *line, size_t len)
 	return host_run(argv, &cmd);
 }
 
-static uint64_t fid_json_u64(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
-}
-
 static int fid_kernel(struct fid_env *e, struct fid_case *c)
 {
 	uint64_t r0 = 0, w0 = 0, r1 = 0, w1 = 0, vm0[FID_NR], vm1[FID_NR];
@@ -243,9 +234,9 @@ static int fid_kernel(struct fid_env *e, struct fid_case *c)
 	rc = fid_area_io(e, &r1, &w1);
 	c->kernel[FID_PSWPIN] = (double)(r1 - r0);
 	c->kernel[FID_PSWPOUT] = (double)(w1 - w0);
-	c->kernel[FID_PGMAJFAULT] = (double)fid_json_u64(line, "majflt");
+	c->kernel[FID_PGMAJFAULT] = (double)json_find_u64(line, NULL, "majflt");
 	c->cg_majfault = (double)(cg1 - cg0);
-	c->verify_failures = fid_json_u64(line, "verify_failures");
+	c->verify_failures = json_find_u64(line, NULL, "verify_failures");
 	return rc;
 }
 

@@ -38,6 +38,7 @@
 #include "cli/command.h"
 #include "cli/demo_i.h"
 #include "fs/host.h"
+#include "swap/json.h"
 
 #define CMD "demo"
 #define DEMO_ENGINE_AREA "engine"
@@ -204,16 +205,6 @@ static void demo_cat(const char *path)
 	while (fgets(line, sizeof(line), f))
 		printf("    %s", line);
 	fclose(f);
-}
-
-static uint64_t json_u64(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
 }
 
 /* ---- what can run here -------------------------------------------------- */
@@ -457,9 +448,9 @@ static int demo_kernel_check(struct demo *d, int status, const char *json)
 {
 	struct demo_kernel *k = &d->kernel;
 
-	k->accesses = json_u64(json, "accesses");
-	k->majflt = json_u64(json, "majflt");
-	k->verify_failures = json_u64(json, "verify_failures");
+	k->accesses = json_find_u64(json, NULL, "accesses");
+	k->majflt = json_find_u64(json, NULL, "majflt");
+	k->verify_failures = json_find_u64(json, NULL, "verify_failures");
 	if (status || !strstr(json, "\"verify_failures\":"))
 		return command_fail(
 			CMD, 0, "swapemu load exited with status %d%s", status,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "swap/json.h"
 
 #define CMD "stat"
 #define STAT_MAX_FILE (1u << 20)
@@ -38,23 +39,16 @@ static int stat_slurp(const char *path, char **out)
 	return 0;
 }
 
-/* The number after "@key": inside the object that follows @scope (or
- * anywhere when @scope is NULL); 0 when absent. */
+/* The number after "@key" inside the object @scope (anywhere when NULL). */
 static uint64_t stat_json_u64(const char *json, const char *scope,
 			      const char *key)
 {
-	char pat[64];
-	const char *p = json;
+	char after[64];
 
-	if (scope) {
-		snprintf(pat, sizeof(pat), "\"%s\":{", scope);
-		p = strstr(json, pat);
-		if (!p)
-			return 0;
-	}
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(p, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
+	if (!scope)
+		return json_find_u64(json, NULL, key);
+	snprintf(after, sizeof(after), "\"%s\":{", scope);
+	return json_find_u64(json, after, key);
 }
 
 /* Print one area: a table row, or its stat JSON as an array element. */

@@ -13,6 +13,7 @@
 
 #include "bench/plot.h"
 #include "cli/demo_i.h"
+#include "swap/json.h"
 
 #define DEMO_MAP_ROWS 128u
 #define DEMO_MAP_COLS 512u
@@ -225,28 +226,15 @@ static int ctl_slurp(const char *path, char **out, size_t *len)
 	return n < 0 ? -EIO : 0;
 }
 
-/* The number after "@key": following "@scope" in @json; 0 if absent. */
-static uint64_t json_u64(const char *json, const char *scope, const char *key)
-{
-	char pat[64];
-	const char *p = strstr(json, scope);
-
-	if (!p)
-		return 0;
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(p, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
-}
-
 static void stat_op(const char *json, const char *op, struct demo_io_op *o)
 {
 	char scope[64];
 
 	snprintf(scope, sizeof(scope), "\"%s\":{\"ops\":", op);
-	o->ops = json_u64(json, scope, "ops");
-	o->bytes = json_u64(json, scope, "bytes");
-	o->p50 = json_u64(json, scope, "p50"); /* the first clock: total */
-	o->p99 = json_u64(json, scope, "p99");
+	o->ops = json_find_u64(json, scope, "ops");
+	o->bytes = json_find_u64(json, scope, "bytes");
+	o->p50 = json_find_u64(json, scope, "p50"); /* the first clock: total */
+	o->p99 = json_find_u64(json, scope, "p99");
 }
 
 /*
@@ -282,8 +270,8 @@ int demo_area_io_read(const char *mnt, const char *name,
 		return rc;
 	stat_op(text, "read", &io->read);
 	stat_op(text, "write", &io->write);
-	io->discards = json_u64(text, "\"discard\":{", "ops");
-	io->trace_dropped = json_u64(text, "\"trace\":{", "dropped") > 0;
+	io->discards = json_find_u64(text, "\"discard\":{", "ops");
+	io->trace_dropped = json_find_u64(text, "\"trace\":{", "dropped") > 0;
 	free(text);
 	snprintf(path, sizeof(path), "%s/.swapemu/%s/trace", mnt, name);
 	rc = ctl_slurp(path, &text, NULL);
