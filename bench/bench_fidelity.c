@@ -44,14 +44,11 @@
 #include "bench/bench.h"
 #include "bench/report.h"
 #include "fs/host.h"
-#include "mm/page_io.h"
-#include "mm/pgdat.h"
+#include "mm/node.h"
 #include "mm/run.h"
 #include "mm/workload.h"
 #include "swap/area.h"
-#include "swap/extent.h"
 #include "swap/header.h"
-#include "swap/io/engine.h"
 #include "swap/json.h"
 #include "swap/size.h"
 #include "swap/table.h"
@@ -243,112 +240,46 @@ static int fid_kernel(struct fid_env *e, struct fid_case *c)
 /* ---- engine side --------------------------------------------------------------- */
 
 /* One formatted swap file of @slots in @dir, swapped on for @pgdat. */
-struct fid_engine {
-	char path[PATH_MAX + 16];
-	struct swap_io_engine *engine;
-	struct swap_extent_map *map;
-	struct swap_io_area *io;
-	struct swap_area *area;
-	struct swap_table *table;
-	struct pgdat *pgdat;
-	unsigned int type;
-};
-
-static int fid_format(const char *path, uint64_t slots)
-{
-	static unsigned char page[SWAP_PAGE_SIZE];
-	struct swap_header_info info;
-	enum swap_header_fault fault;
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	swap_header_init(&info, slots);
-	if (ftruncate(fd, (off_t)(slots * SWAP_PAGE_SIZE)) ||
-	    swap_header_format(page, &info, &fault) ||
-	    pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page))
-		rc = -EIO;
-	close(fd);
-	return rc;
-}
-
-static int fid_engine_setup(struct fid_engine *g, const char *dir,
-			    uint64_t slots, uint64_t frames)
-{
-	struct swap_area_config acfg = {.nr_pages = slots};
-	struct pgdat_config cfg;
-	int store, rc;
-
-	snprintf(g->path, sizeof(g->path), "%s/engine.swp", dir);
-	rc = fid_format(g->path, slots);
-	if (!rc)
-		rc = swap_io_engine_create(NULL, &g->engine);
-	if (rc)
-		return rc;
-	store = swap_io_add_store(g->engine, g->path, 0);
-	if (store < 0)
-		return store;
-	rc = swap_extent_map_create(slots, &g->map);
-	if (!rc)
-		rc = swap_extent_add(g->map, 0, slots, store, 0);
-	if (!rc)
-		rc = swap_io_area_attach(g->engine, g->map, "engine", &g->io);
-	if (!rc)
-		rc = swap_area_create(&acfg, &g->area);
-	if (!rc)
-		rc = swap_table_create(&g->table);
-	if (!rc)
-		rc = swap_table_swapon(g->table, g->area, 0, &g->type);
-	if (rc)
-		return rc;
-	pgdat_config_init(&cfg);
-	cfg.nr_frames = frames;
-	cfg.swap = g->table;
-	rc = pgdat_create(&cfg, &g->pgdat);
-	return rc ? rc : page_io_attach_area(g->pgdat, g->type, g->io);
-}
-
-static void fid_engine_teardown(struct fid_engine *g)
-{
-	if (g->pgdat) {
-		if (swap_table_area(g->table, g->type))
-			pgdat_swapoff(g->pgdat, g->type);
-		pgdat_destroy(g->pgdat);
-	} else if (g->table && swap_table_area(g->table, g->type)) {
-		swap_table_swapoff(g->table, g->type, NULL, NULL);
-	}
-	if (g->table)
-		swap_table_destroy(g->table);
-	swap_area_destroy(g->area);
-	if (g->io)
-		swap_io_area_detach(g->io);
-	swap_extent_map_destroy(g->map);
-	if (g->engine)
-		swap_io_engine_destroy(g->engine);
-	unlink(g->path);
-}
-
+/* The same workload on the paging engine, swapping to a fresh file of
+ * @slots in the work directory (a node as `swapemu run` builds it). */
 static int fid_engine(const struct fid_env *e, const struct fid_opts *o,
 		      uint64_t slots, struct fid_case *c)
 {
-	struct fid_engine g = {0};
+	char path[PATH_MAX + 16];
+	struct node_swap_config swap = {
+		.path = path,
+		.prio = SWAP_PRIO_AUTO,
+		.policy = SWAP_ALLOC_CLUSTER,
+	};
+	struct node_config ncfg = {
+		.nr_frames = o->memory / 4096,
+		.page_cluster = 3,
+		.vma_ra = true,
+		.swap = &swap,
+		.nr_swap = 1,
+	};
 	struct workload_config cfg;
 	struct run_options opt;
 	struct run_result *res = calloc(1, sizeof(*res));
 	struct workload *w = NULL;
+	struct node *n = NULL;
 	char err[256];
 	int rc = res ? 0 : -ENOMEM;
 
+	snprintf(path, sizeof(path), "%s/engine.swp", e->dir);
+	unlink(path); /* node_swap_format keeps a file that exists */
 	if (!rc)
 		rc = workload_config_parse(c->spec, &cfg, err, sizeof(err));
 	if (!rc)
 		rc = workload_create(&cfg, &w);
 	if (!rc)
-		rc = fid_engine_setup(&g, e->dir, slots, o->memory / 4096);
+		rc = node_swap_format(path, slots * SWAP_PAGE_SIZE);
+	if (!rc)
+		rc = node_create(&ncfg, &n, err, sizeof(err));
 	run_options_init(&opt);
 	opt.belady = false;
 	if (!rc)
-		rc = run_workload(g.pgdat, w, &opt, res);
+		rc = run_workload(node_pgdat(n), w, &opt, res);
 	if (!rc) {
 		c->engine[FID_PSWPIN] = (double)res->vmstat[PSWPIN];
 		c->engine[FID_PSWPOUT] = (double)res->vmstat[PSWPOUT];
@@ -356,7 +287,8 @@ static int fid_engine(const struct fid_env *e, const struct fid_opts *o,
 		c->csum_failures = res->vmstat[SWAP_CSUM_FAIL];
 		c->engine_s = res->seconds;
 	}
-	fid_engine_teardown(&g);
+	node_destroy(n);
+	unlink(path);
 	workload_destroy(w);
 	free(res);
 	return rc;
