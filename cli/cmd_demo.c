@@ -586,6 +586,17 @@ static void report_area_latency(FILE *f, const char *name,
 		us(io->read.p99), name);
 }
 
+/* The slot map line: its fullest moment, drawn one character a bucket. */
+static void report_slotmap(FILE *f, const struct demo_slotmap *map)
+{
+	fprintf(f,
+		"  slot map     at its fullest %" PRIu64 " of %" PRIu64
+		" slots in use ",
+		map->peak, map->nr_slots - 1);
+	demo_slotmap_print(map, f);
+	fputc('\n', f);
+}
+
 static void report_engine(const struct demo *d, FILE *f)
 {
 	const struct demo_engine_res *r = &d->engine;
@@ -626,12 +637,7 @@ static void report_engine(const struct demo *d, FILE *f)
 	if (!r->on_mount)
 		return;
 	report_area_latency(f, DEMO_ENGINE_AREA, &r->io);
-	fprintf(f,
-		"  slot map     at its fullest %" PRIu64 " of %" PRIu64
-		" slots in use ",
-		r->map.peak, r->map.nr_slots - 1);
-	demo_slotmap_print(&r->map, f);
-	fputc('\n', f);
+	report_slotmap(f, &r->map);
 }
 
 static void report_kernel(const struct demo *d, FILE *f)
@@ -665,12 +671,7 @@ static void report_kernel(const struct demo *d, FILE *f)
 		io->trace_dropped ? " (of the last traced)" : "", io->read.ops,
 		kib_per_op(&io->read));
 	report_area_latency(f, DEMO_KERNEL_AREA, io);
-	fprintf(f,
-		"  slot map     at its fullest %" PRIu64 " of %" PRIu64
-		" slots in use ",
-		k->map.peak, k->map.nr_slots - 1);
-	demo_slotmap_print(&k->map, f);
-	fputc('\n', f);
+	report_slotmap(f, &k->map);
 }
 
 static void report(const struct demo *d, FILE *f)
