@@ -3,11 +3,13 @@
  * `swapemu bench io`: the IO engine against fio's io_uring engine on the
  * same backing file in the same run, and the device model's promises.
  *
- *  1. 4 KiB random read and write at queue depth 32, 1 MiB sequential read
- *     and write at queue depth 8: fio, then the engine, alternating for
- *     each round; the median of the rounds is compared (target >= 90% of
- *     fio's IOPS for 4 KiB, >= 95% of its bandwidth for 1 MiB).  Each
- *     engine measurement has buffers of its own, as each fio run has.
+ *  1. 4 KiB random read and write at queue depth 32: fio, then the
+ *     engine, alternating for each round; the median of the rounds is
+ *     compared (target >= 90% of fio's IOPS).  1 MiB sequential read and
+ *     write at queue depth 8: many short slice pairs (bench/bench_io_seq.c);
+ *     the median of the pairs' ratios is compared (target >= 95% of fio's
+ *     bandwidth).  A random engine measurement has buffers of its own, as
+ *     each fio run has; both sides of a sequential pair share theirs.
  *  2. The hdd preset: random 4 KiB reads against sequential ones at queue
  *     depth 1; the measured factor against the model's expected one.
  *  3. A fixed 100 us read latency at queue depth 32: emulated IOPS (target
@@ -32,6 +34,7 @@
 
 #include "bench/bench.h"
 #include "bench/report.h"
+#include "bench/bench_io_i.h"
 #include "bench/engine_load.h"
 #include "swap/size.h"
 #include "swap/extent.h"
@@ -41,28 +44,6 @@
 #define BLK 4096u
 #define EMU_BYTES (256ull << 20) /* buffered area for parts 2 and 3 */
 #define HDD_TOLERANCE 0.25 /* measured hdd factor within 1 +- this of the model */
-
-struct io_opts {
-	const char *file;   /* backing file */
-	struct bench_common c; /* --quick, --json, --out, ... */
-	uint64_t size;      /* bytes of the backing file used */
-	double runtime;     /* seconds per measurement */
-	unsigned int rounds; /* alternations of fio and the engine */
-	bool keep;          /* keep the backing file */
-};
-
-/* One workload of part 1. */
-struct workload {
-	const char *name;   /* for the table and JSON */
-	const char *fio_rw; /* fio --rw= */
-	enum swap_io_op op; /* engine op */
-	bool random;        /* random offsets, else sequential */
-	uint64_t bs;        /* bytes per IO */
-	unsigned int qd;    /* queue depth */
-	double target;      /* engine / fio at least */
-	double fio[8];      /* per round: IOPS */
-	double eng[8];      /* per round: IOPS */
-};
 
 static struct workload workloads[] = {
 	{ .name = "randread-4k-qd32", .fio_rw = "randread",
@@ -79,37 +60,45 @@ static struct workload workloads[] = {
 
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
-/*
- * Buffers for one measurement, as each fio run allocates its own.  On a
- * virtual disk the bandwidth of 1 MiB direct reads depends on the guest
- * pages they land in (how the host backs them): on the benchmark machine
- * one buffer kept for the whole benchmark read at 770-960 MiB/s, where
- * buffers allocated for each measurement, interleaved in the same
- * process, mostly read at 1300-1540 MiB/s, as fio often does.  Filled
- * with data that differs per page, as fio fills its buffers, so writes
- * store neither zeros nor copies of one page.  Registered with @e, as
- * fio's --fixedbufs registers its own.
- */
-static unsigned char *run_buffers(struct swap_io_engine *e, size_t bytes)
+void bench_io_fill(unsigned char *mem, size_t bytes)
 {
-	unsigned char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t x = bench_now_ns() | 1, *w;
+	uint64_t x = bench_now_ns() | 1, *w = (uint64_t *)mem;
 
-	if (mem == MAP_FAILED)
-		return NULL;
-	w = (uint64_t *)mem;
 	for (size_t i = 0; i < bytes / sizeof(*w); i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
 		w[i] = x;
 	}
+}
+
+/*
+ * Buffers for one random measurement, as each fio run allocates its own,
+ * filled (bench_io_fill()) and registered with @e, as fio's --fixedbufs
+ * registers its own.  4 KiB requests are one segment each, so the layout
+ * of these pages does not matter to them as it does to 1 MiB requests
+ * (bench/bench_io_seq.c).
+ */
+static unsigned char *run_buffers(struct swap_io_engine *e, size_t bytes)
+{
+	unsigned char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return NULL;
+	bench_io_fill(mem, bytes);
 	if (swap_io_register_buffer(e, mem, bytes)) {
 		munmap(mem, bytes);
 		return NULL;
 	}
 	return mem;
+}
+
+static void run_buffers_put(struct swap_io_engine *e, unsigned char *mem,
+			    size_t bytes)
+{
+	swap_io_unregister_buffer(e, mem);
+	munmap(mem, bytes);
 }
 
 /* Run a closed loop for @seconds on fresh buffers; returns IOPS
@@ -129,46 +118,64 @@ static double load_run(struct swap_io_engine *e, struct swap_io_area *a,
 	if (!spec.mem)
 		return -ENOMEM;
 	iops = engine_load_run(a, &spec);
-	swap_io_unregister_buffer(e, spec.mem);
-	munmap(spec.mem, bytes);
+	run_buffers_put(e, spec.mem, bytes);
 	return iops;
 }
 
-/*
- * fio's IOPS for @w, or a negative value when fio failed.  fio registers
- * its file and buffers as the engine does (--registerfiles, --fixedbufs);
- * both submit from the thread that reaps, without SQPOLL or polled IO.
- */
-static double fio_run(const struct io_opts *o, const struct workload *w)
+/* Terse v3 fields of the read and the write side: KiB, IOPS, ms. */
+static const int fio_fields[2][3] = { { 6, 8, 9 }, { 47, 49, 50 } };
+
+/* Take @w's op's figures from a terse v3 line of fio into @res. */
+static void fio_parse(char *line, const struct workload *w,
+		      struct io_fio_result *res)
 {
-	char cmd[1024], line[8192];
-	double iops = -1;
+	const int *fld = fio_fields[w->op == SWAP_IO_READ ? 0 : 1];
+	char *save = NULL, *tok = strtok_r(line, ";", &save);
+
+	if (!tok || strcmp(tok, "3"))
+		return;
+	for (int f = 1; tok; f++, tok = strtok_r(NULL, ";", &save)) {
+		if (f == fld[0])
+			res->bytes = strtoull(tok, NULL, 10) << 10;
+		else if (f == fld[1])
+			res->iops = atof(tok);
+		else if (f == fld[2])
+			res->ns = strtoull(tok, NULL, 10) * 1000000;
+	}
+}
+
+/*
+ * fio registers its file and buffers as the engine does (--registerfiles,
+ * --fixedbufs); both submit from the thread that reaps, without SQPOLL or
+ * polled IO.  Its figures leave out its start-up and its ramp.
+ */
+int bench_io_fio(const struct io_opts *o, const struct workload *w,
+		 double ramp, double seconds, const char *mem,
+		 struct io_fio_result *res)
+{
+	char cmd[1280], iomem[256] = "", line[8192];
 	FILE *p;
 
+	memset(res, 0, sizeof(*res));
+	if (mem)
+		snprintf(iomem, sizeof(iomem), "--iomem=mmapshared:%s ", mem);
 	snprintf(cmd, sizeof(cmd),
 		 "fio --name=bench --filename=%s --size=%llu --rw=%s --bs=%llu "
 		 "--iodepth=%u --ioengine=io_uring --direct=1 --fixedbufs=1 "
 		 "--registerfiles=1 --norandommap --randrepeat=0 --time_based "
-		 "--runtime=%.1f "
+		 "--runtime=%.0fms --ramp_time=%.0fms %s"
 		 "--output-format=terse --terse-version=3 2>/dev/null",
 		 o->file, (unsigned long long)o->size, w->fio_rw,
-		 (unsigned long long)w->bs, w->qd, o->runtime);
+		 (unsigned long long)w->bs, w->qd, seconds * 1e3, ramp * 1e3,
+		 iomem);
 	p = popen(cmd, "r");
 	if (!p)
-		return -1;
-	while (fgets(line, sizeof(line), p)) {
-		char *save = NULL, *tok = strtok_r(line, ";", &save);
-
-		if (!tok || strcmp(tok, "3"))
-			continue;
-		/* Field 8: read IOPS, field 49: write IOPS. */
-		for (int f = 1; tok; f++, tok = strtok_r(NULL, ";", &save))
-			if (f == (w->op == SWAP_IO_READ ? 8 : 49))
-				iops = atof(tok);
-	}
-	if (pclose(p))
-		return -1;
-	return iops;
+		return -EIO;
+	while (fgets(line, sizeof(line), p))
+		fio_parse(line, w, res);
+	if (pclose(p) || res->iops <= 0)
+		return -EIO;
+	return 0;
 }
 
 /* Make sure @o->file holds @o->size bytes of written data (not holes,
@@ -215,45 +222,84 @@ static int bench_area(struct swap_io_engine *e, int store, uint64_t bytes,
 	return rc;
 }
 
-static double ratio_of(const struct workload *w, unsigned int rounds)
+/* The medians' IOPS of random workload @w over the rounds (@engine: the
+ * engine's side). */
+static double rounds_iops(const struct workload *w, unsigned int rounds,
+			  bool engine)
 {
-	double f[8], g[8], fm, em;
+	double v[BENCH_IO_MAX_ROUNDS];
 
-	memcpy(f, w->fio, sizeof(f));
-	memcpy(g, w->eng, sizeof(g));
-	fm = bench_median(f, rounds);
-	em = bench_median(g, rounds);
-	return fm > 0 ? em / fm : 0;
+	memcpy(v, engine ? w->eng : w->fio, sizeof(v));
+	return bench_median(v, rounds);
 }
 
-/* Part 1. */
+/* IOPS of @w's engine side (@engine) or fio's, as compared. */
+static double iops_of(const struct io_opts *o, const struct workload *w,
+		      bool engine)
+{
+	if (w->random)
+		return rounds_iops(w, o->rounds, engine);
+	return bench_io_seq_mib_s(w, o->pairs, engine) * 1048576.0 / w->bs;
+}
+
+/* Engine / fio of @w, the figure held to its target: of the rounds'
+ * medians for random workloads, the median of the pairs' ratios for
+ * sequential ones. */
+static double ratio_of(const struct io_opts *o, const struct workload *w)
+{
+	double fio;
+
+	if (!w->random)
+		return bench_io_seq_pair_median(w, o->pairs);
+	fio = iops_of(o, w, false);
+	return fio > 0 ? iops_of(o, w, true) / fio : 0;
+}
+
+/* fio's IOPS for random workload @w, or -1 when fio failed. */
+static double fio_iops(const struct io_opts *o, const struct workload *w)
+{
+	struct io_fio_result r;
+
+	return bench_io_fio(o, w, 0, o->runtime, NULL, &r) ? -1 : r.iops;
+}
+
+/* Round @r of random workload @w (its @i-th). */
+static int run_round(const struct io_opts *o, struct swap_io_engine *e,
+		     struct swap_io_area *a, struct workload *w,
+		     unsigned int r, size_t i)
+{
+	/* Alternate who goes first: the disk under test may have
+	 * host-side bursts or caches. */
+	if ((r + i) % 2)
+		w->eng[r] = load_run(e, a, w->op, w->random, w->bs, w->qd,
+				     o->size, o->runtime);
+	w->fio[r] = fio_iops(o, w);
+	if (!((r + i) % 2))
+		w->eng[r] = load_run(e, a, w->op, w->random, w->bs, w->qd,
+				     o->size, o->runtime);
+	if (w->fio[r] < 0 || w->eng[r] < 0) {
+		fprintf(stderr,
+			"swapemu bench io: %s failed (fio %.0f, engine %.0f)\n",
+			w->name, w->fio[r], w->eng[r]);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Part 1: the random workloads' rounds, then the sequential pairs. */
 static int run_versus_fio(const struct io_opts *o, struct swap_io_engine *e,
 			  struct swap_io_area *a)
 {
-	for (unsigned int r = 0; r < o->rounds; r++) {
-		for (size_t i = 0; i < NR_WORKLOADS; i++) {
-			struct workload *w = &workloads[i];
+	int rc = 0;
 
-			/* Alternate who goes first: the disk under test
-			 * may have host-side bursts or caches. */
-			if ((r + i) % 2)
-				w->eng[r] = load_run(e, a, w->op, w->random,
-						     w->bs, w->qd, o->size,
-						     o->runtime);
-			w->fio[r] = fio_run(o, w);
-			if (!((r + i) % 2))
-				w->eng[r] = load_run(e, a, w->op, w->random,
-						     w->bs, w->qd, o->size,
-						     o->runtime);
-			if (w->fio[r] < 0 || w->eng[r] < 0) {
-				fprintf(stderr, "swapemu bench io: %s failed "
-					"(fio %.0f, engine %.0f)\n", w->name,
-					w->fio[r], w->eng[r]);
-				return -EIO;
-			}
-		}
-	}
-	return 0;
+	for (unsigned int r = 0; r < o->rounds && !rc; r++)
+		for (size_t i = 0; i < NR_WORKLOADS && !rc; i++)
+			if (workloads[i].random)
+				rc = run_round(o, e, a, &workloads[i], r, i);
+	for (size_t i = 0; i < NR_WORKLOADS && !rc; i++)
+		if (!workloads[i].random)
+			rc = bench_io_seq_run(o, e, a, &workloads[i]);
+	return rc;
 }
 
 /* Results of parts 2 and 3. */
@@ -292,7 +338,8 @@ static int run_emulation(const struct io_opts *o, struct swap_io_engine *e,
 	return 0;
 }
 
-/* The engine / fio ratio of each round (the spread), closing the object. */
+/* The engine / fio ratio of each round of random workload @w (the
+ * spread). */
 static void print_round_ratios(FILE *f, const struct workload *w,
 			       unsigned int rounds)
 {
@@ -300,7 +347,45 @@ static void print_round_ratios(FILE *f, const struct workload *w,
 	for (unsigned int r = 0; r < rounds; r++)
 		fprintf(f, "%s%.3f", r ? "," : "",
 			w->fio[r] > 0 ? w->eng[r] / w->fio[r] : 0);
-	fputs("]}", f);
+	fputc(']', f);
+}
+
+/* One line of the table or one JSON object for @w; whether it passed. */
+static bool print_workload(FILE *f, const struct io_opts *o,
+			   const struct workload *w, bool first, bool json)
+{
+	double fio = iops_of(o, w, false), eng = iops_of(o, w, true);
+	double ratio = ratio_of(o, w);
+	bool pass = ratio >= w->target;
+
+	if (!json) {
+		fprintf(f, "%-20s %12.0f %12.0f %8.3f %8.2f %s\n", w->name, fio,
+			eng, ratio, w->target, pass ? "ok" : "MISSED");
+		return pass;
+	}
+	fprintf(f,
+		"%s{\"name\":\"%s\",\"bs\":%llu,\"qd\":%u,"
+		"\"fio_iops\":%.0f,\"engine_iops\":%.0f,"
+		"\"fio_mib_s\":%.1f,\"engine_mib_s\":%.1f,"
+		"\"ratio\":%.3f,\"target\":%.2f,\"pass\":%s",
+		first ? "" : ",", w->name, (unsigned long long)w->bs, w->qd, fio,
+		eng, fio * w->bs / 1048576.0, eng * w->bs / 1048576.0, ratio,
+		w->target, pass ? "true" : "false");
+	if (w->random)
+		print_round_ratios(f, w, o->rounds);
+	else
+		bench_io_seq_json(f, o, w);
+	fputc('}', f);
+	return pass;
+}
+
+/* What the sequential pairs say beyond the table: the other statistic and
+ * the requests the disk served. */
+static void print_seq_notes(FILE *f, const struct io_opts *o)
+{
+	for (size_t i = 0; i < NR_WORKLOADS; i++)
+		if (!workloads[i].random)
+			bench_io_seq_text(f, o, &workloads[i]);
 }
 
 static bool print_results(FILE *f, const struct io_opts *o,
@@ -310,40 +395,19 @@ static bool print_results(FILE *f, const struct io_opts *o,
 	double factor = r->hdd_seq_iops / r->hdd_rand_iops;
 
 	if (json)
-		fprintf(f, "\"file\":\"%s\","
-			"\"size\":%llu,\"runtime_s\":%.2f,\"rounds\":%u,"
-			"\"workloads\":[", o->file,
-			(unsigned long long)o->size, o->runtime, o->rounds);
+		fprintf(f,
+			"\"file\":\"%s\",\"size\":%llu,\"runtime_s\":%.2f,"
+			"\"rounds\":%u,\"pairs\":%u,\"slice_s\":%.2f,"
+			"\"ramp_s\":%.2f,\"workloads\":[",
+			o->file, (unsigned long long)o->size, o->runtime,
+			o->rounds, o->pairs, o->slice, BENCH_IO_RAMP_S);
 	else
 		fprintf(f, "%-20s %12s %12s %8s %8s %s\n", "workload",
 			"fio IOPS", "engine IOPS", "ratio", "target", "");
-	for (size_t i = 0; i < NR_WORKLOADS; i++) {
-		struct workload *w = &workloads[i];
-		double fv[8], ev[8], ratio = ratio_of(w, o->rounds);
-
-		memcpy(fv, w->fio, sizeof(fv));
-		memcpy(ev, w->eng, sizeof(ev));
-		pass = ratio >= w->target;
-		ok &= pass;
-		if (json)
-			fprintf(f, "%s{\"name\":\"%s\",\"bs\":%llu,\"qd\":%u,"
-				"\"fio_iops\":%.0f,\"engine_iops\":%.0f,"
-				"\"fio_mib_s\":%.1f,\"engine_mib_s\":%.1f,"
-				"\"ratio\":%.3f,\"target\":%.2f,\"pass\":%s",
-				i ? "," : "", w->name, (unsigned long long)w->bs,
-				w->qd, bench_median(fv, o->rounds),
-				bench_median(ev, o->rounds),
-				bench_median(fv, o->rounds) * w->bs / 1048576.0,
-				bench_median(ev, o->rounds) * w->bs / 1048576.0,
-				ratio, w->target, pass ? "true" : "false");
-		if (json)
-			print_round_ratios(f, w, o->rounds);
-		else
-			fprintf(f, "%-20s %12.0f %12.0f %8.3f %8.2f %s\n",
-				w->name, bench_median(fv, o->rounds),
-				bench_median(ev, o->rounds), ratio, w->target,
-				pass ? "ok" : "MISSED");
-	}
+	for (size_t i = 0; i < NR_WORKLOADS; i++)
+		ok &= print_workload(f, o, &workloads[i], !i, json);
+	if (!json)
+		print_seq_notes(f, o);
 	pass = fabs(factor / r->hdd_promised - 1) <= HDD_TOLERANCE;
 	ok &= pass;
 	if (json)
@@ -370,6 +434,27 @@ static bool print_results(FILE *f, const struct io_opts *o,
 	return ok;
 }
 
+/* 0 when @o is usable, else -EINVAL after saying what is wrong. */
+static int check_opts(const struct io_opts *o)
+{
+	const char *bad = NULL;
+
+	if (o->size < EMU_BYTES || o->size % (1 << 20))
+		bad = "--size must be a multiple of 1 MiB, at least 256 MiB";
+	else if (o->runtime <= 0)
+		bad = "--runtime must be above 0";
+	else if (o->rounds < 1 || o->rounds > BENCH_IO_MAX_ROUNDS)
+		bad = "--rounds must be 1 to 8";
+	else if (o->pairs < 1 || o->pairs > BENCH_IO_MAX_PAIRS)
+		bad = "--pairs must be 1 to 64";
+	else if (o->slice < 0.05 || o->slice > 60)
+		bad = "--slice must be 0.05 to 60 seconds";
+	if (!bad)
+		return 0;
+	fprintf(stderr, "swapemu bench io: %s\n", bad);
+	return -EINVAL;
+}
+
 static int parse_opts(int argc, char **argv, struct io_opts *o)
 {
 	static const struct option longopts[] = {
@@ -378,6 +463,8 @@ static int parse_opts(int argc, char **argv, struct io_opts *o)
 		{ "size", required_argument, NULL, 's' },
 		{ "runtime", required_argument, NULL, 't' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "pairs", required_argument, NULL, 'p' },
+		{ "slice", required_argument, NULL, 'l' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -390,6 +477,8 @@ static int parse_opts(int argc, char **argv, struct io_opts *o)
 			  break;
 		case 't': o->runtime = atof(optarg); break;
 		case 'r': o->rounds = (unsigned int)atoi(optarg); break;
+		case 'p': o->pairs = (unsigned int)atoi(optarg); break;
+		case 'l': o->slice = atof(optarg); break;
 		case 'k': o->keep = true; break;
 		default:
 			if (!bench_common_opt(&o->c, c, optarg))
@@ -398,22 +487,26 @@ static int parse_opts(int argc, char **argv, struct io_opts *o)
 				o->size = 256ull << 20;
 				o->runtime = 0.5;
 				o->rounds = 1;
+				o->pairs = 4;
+				o->slice = 0.25;
 			}
 		}
 	}
 	if (o->c.help)
 		return 1;
-	if (o->size < EMU_BYTES || o->size % (1 << 20) || o->runtime <= 0 ||
-	    o->rounds < 1 || o->rounds > 8)
-		return -EINVAL;
-	return 0;
+	return check_opts(o);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: swapemu bench io " BENCH_COMMON_USAGE "\n"
-		"       [--file PATH] [--size SIZE] [--runtime SEC] [--rounds N] [--keep]\n");
+		"       [--file PATH] [--size SIZE] [--runtime SEC] [--rounds N]\n"
+		"       [--pairs N] [--slice SEC] [--keep]\n"
+		"  --runtime, --rounds: each 4 KiB random measurement (rounds 1-%u)\n"
+		"  --pairs, --slice: 1 MiB sequential fio/engine slice pairs\n"
+		"                    (pairs 1-%u, measured seconds per slice)\n",
+		BENCH_IO_MAX_ROUNDS, BENCH_IO_MAX_PAIRS);
 }
 
 /* What the report callbacks see. */
@@ -447,7 +540,7 @@ static void io_targets(struct bench_report *rep, const struct io_opts *o,
 
 	for (size_t i = 0; i < NR_WORKLOADS; i++) {
 		const struct workload *w = &workloads[i];
-		double ratio = ratio_of(w, o->rounds);
+		double ratio = ratio_of(o, w);
 
 		bench_report_target(rep, w->name, ratio, ">=", w->target,
 				    "ratio", ratio >= w->target);
@@ -517,7 +610,8 @@ static int io_main(struct bench_report *rep, struct io_opts *o)
 int bench_io_main(int argc, char **argv)
 {
 	struct io_opts o = { .file = "/tmp/swapemu-bench-io.dat",
-			     .size = 1ull << 30, .runtime = 5, .rounds = 3 };
+			     .size = 1ull << 30, .runtime = 5, .rounds = 3,
+			     .pairs = 24, .slice = 0.5 };
 	struct bench_report *rep;
 	int rc = parse_opts(argc, argv, &o);
 
