@@ -63,6 +63,8 @@ struct fsb_opts {
 	unsigned int mem_mib;	  /* memhog size */
 	unsigned int limit_mib;	  /* cgroup memory limit */
 	bool no_swap;		  /* fio part only */
+	const char *ring;	  /* the mount's --fuse-ring: on or off */
+	char transport[32];	  /* what the mount used, after the run */
 };
 
 /* Paths of the run; fs/host records what is set up and undoes it. */
@@ -75,6 +77,8 @@ struct fsb_state {
 	char file[PATH_MAX];	 /* its backing file */
 	char loop[64];		 /* loop device swapped on, "" when none */
 	const char *cache;	 /* --backing-cache of the mount */
+	const char *ring;	 /* --fuse-ring of the mount */
+	char transport[32];	 /* how FUSE requests reached the daemon */
 	char cgroup[PATH_MAX];	 /* memory cgroup of the current run */
 };
 
@@ -160,6 +164,20 @@ static void fsb_pidfile(const struct fsb_state *st, pid_t daemon)
 	fclose(f);
 }
 
+/* The transport the mount reports in .swapemu/fuse ("transport X"). */
+static void fsb_transport(struct fsb_state *st)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.swapemu/fuse", st->mnt);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "transport %31s", st->transport) != 1)
+		snprintf(st->transport, sizeof(st->transport), "unknown");
+	if (f)
+		fclose(f);
+}
+
 /*
  * Mount the file system with one area of @size whose backing file is
  * opened @cache ("direct" or "buffered"); wait until it is up.
@@ -167,7 +185,9 @@ static void fsb_pidfile(const struct fsb_state *st, pid_t daemon)
 static int fsb_mount(struct fsb_state *st, uint64_t size, const char *cache)
 {
 	char spec[64], log[PATH_MAX + 16];
-	const char *args[] = {"--area", spec, "--backing-cache", cache, NULL};
+	const char *args[] = {"--area", spec,	       "--backing-cache",
+			      cache,	"--fuse-ring", st->ring,
+			      NULL};
 	struct host_mount_config cfg = {.mountpoint = st->mnt,
 					.backing = st->back,
 					.args = args,
@@ -183,6 +203,7 @@ static int fsb_mount(struct fsb_state *st, uint64_t size, const char *cache)
 	if (!rc) {
 		fsb_pidfile(st, daemon);
 		st->cache = cache;
+		fsb_transport(st);
 	}
 	return rc;
 }
@@ -637,8 +658,11 @@ static void fsb_json(FILE *f, const void *ctx)
 {
 	const struct fsb_opts *o = ctx;
 
-	fprintf(f, "\"size\":%llu,\"runtime_s\":%.2f,\"rounds\":%u,",
-		(unsigned long long)o->size, o->runtime, o->rounds);
+	fprintf(f,
+		"\"size\":%llu,\"runtime_s\":%.2f,\"rounds\":%u,"
+		"\"transport\":\"%s\",",
+		(unsigned long long)o->size, o->runtime, o->rounds,
+		o->transport);
 	fsb_json_fio(f, o);
 	fputc(',', f);
 	fsb_json_swap(f, o);
@@ -649,6 +673,7 @@ static void fsb_print(FILE *f, const struct fsb_opts *o)
 {
 	bool ok = true;
 
+	fprintf(f, "FUSE requests over %s\n", o->transport);
 	fsb_table_fio(f, o, &ok);
 	if (!o->no_swap)
 		fsb_table_swap(f, o, &ok);
@@ -693,7 +718,10 @@ static void fsb_usage(FILE *f)
 		"       [--dir DIR] [--size SIZE] [--runtime SEC] [--rounds "
 		"N]\n"
 		"       [--swap-rounds N] [--mem MIB] [--limit MIB]\n"
-		"       [--memhog PATH] [--no-swap]\n\n"
+		"       [--memhog PATH] [--no-swap] [--fuse-ring on|off]\n\n"
+		"--fuse-ring on (default) lets the mount take FUSE requests\n"
+		"over io_uring, turning the fuse module's enable_uring on for\n"
+		"the run; off measures /dev/fuse.\n"
 		"Needs root, /dev/fuse, fio, losetup, swapon and the cgroup "
 		"v1\n"
 		"memory controller at " FSB_CGROOT ".  The work directory is\n"
@@ -732,6 +760,7 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 		{"limit", required_argument, NULL, 'l'},
 		{"memhog", required_argument, NULL, 'M'},
 		{"no-swap", no_argument, NULL, 'n'},
+		{"fuse-ring", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -766,6 +795,11 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 			break;
 		case 'n':
 			o->no_swap = true;
+			break;
+		case 'F':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return -EINVAL;
+			o->ring = optarg;
 			break;
 		default:
 			if (!bench_common_opt(&o->c, c, optarg))
@@ -829,6 +863,17 @@ static int fsb_bench(struct fsb_state *st, const struct fsb_opts *o)
 {
 	int rc = fsb_prepare(st, o);
 
+	st->ring = o->ring;
+	if (!rc && !strcmp(o->ring, "on")) {
+		/* Restored by host_undo_all() below. */
+		rc = host_fuse_ring_enable();
+		if (rc == -EOPNOTSUPP) {
+			fprintf(stderr, "bench fs: the kernel has no FUSE over "
+					"io_uring: measuring /dev/fuse\n");
+			st->ring = "off";
+			rc = 0;
+		}
+	}
 	if (!rc)
 		rc = fsb_mount(st, o->size, "direct");
 	if (!rc)
@@ -849,7 +894,8 @@ int bench_fs_main(int argc, char **argv)
 			     .rounds = 5,
 			     .swap_rounds = 3,
 			     .mem_mib = 512,
-			     .limit_mib = 128};
+			     .limit_mib = 128,
+			     .ring = "on"};
 	static struct fsb_state st;
 	struct bench_report *rep;
 	int rc;
@@ -868,6 +914,7 @@ int bench_fs_main(int argc, char **argv)
 	if (!rc) {
 		host_catch_signals();
 		rc = fsb_bench(&st, &o);
+		snprintf(o.transport, sizeof(o.transport), "%s", st.transport);
 		if (rc)
 			rc = bench_fail("bench fs", rc,
 					"running the benchmark");

@@ -125,8 +125,17 @@ static int ctl_device(struct fs_area *a, FILE *f)
 
 /* Build the content of a control file into *@data (malloc'ed); for an
  * area's node the caller holds fs.lock (no resize meanwhile). */
+/* The fuse file: how requests reach the daemon (fs/ring.c). */
+static int ctl_fuse(struct fs *fs, FILE *f)
+{
+	char buf[256];
+
+	fs_ring_describe(fs, buf, sizeof(buf));
+	return fputs(buf, f) < 0 ? -EIO : 0;
+}
+
 int fs_ctl_build(struct fs *fs, struct fs_area *a, enum fs_node node,
-		 char **data, size_t *len)
+		 fuse_ino_t ino, char **data, size_t *len)
 {
 	FILE *f = open_memstream(data, len);
 	int rc = 0;
@@ -134,7 +143,7 @@ int fs_ctl_build(struct fs *fs, struct fs_area *a, enum fs_node node,
 	if (!f)
 		return -errno;
 	if (!a)
-		rc = ctl_swaps(fs, f);
+		rc = ino == FS_INO_FUSE ? ctl_fuse(fs, f) : ctl_swaps(fs, f);
 	else if (node == FS_NODE_STAT)
 		rc = ctl_stat(a, f);
 	else if (node == FS_NODE_SLOTMAP)

@@ -36,6 +36,7 @@
 #define FS_INO_ROOT FUSE_ROOT_ID
 #define FS_INO_CTL 2u	/* .swapemu/ */
 #define FS_INO_SWAPS 3u /* .swapemu/swaps */
+#define FS_INO_FUSE 4u	/* .swapemu/fuse */
 #define FS_INO_AREA_BASE 16u
 #define FS_INO_PER_AREA 8u
 #define FS_CTL_NAME ".swapemu"
@@ -88,13 +89,20 @@ struct fs_area {
 	atomic_uint io_users; /* IOs using the sized objects */
 	atomic_bool resizing; /* a resize is replacing them */
 	/*
-	 * rmw_lock guards rmw_busy: the stripes held by writes in flight.  A
-	 * write waits on rmw_cond until its stripes are free, takes them all
-	 * at once (no order, no deadlock) and the completion gives them back.
+	 * rmw_lock guards the RMW stripes of the writes in flight.  A write
+	 * that reads back part of a block (read-modify-write) and a punch
+	 * hold their stripes alone (rmw_busy): another write's bytes landing
+	 * between their read and their write would be lost.  Whole-block
+	 * writes cannot lose anyone's bytes and share their stripes
+	 * (rmw_shared counts them).  A write takes all its stripes at once
+	 * (no order, no deadlock), waiting on rmw_cond; one waiting to hold
+	 * stripes alone marks them in rmw_want, and sharers let it go first.
 	 */
 	pthread_mutex_t rmw_lock;
 	pthread_cond_t rmw_cond; /* signalled when stripes are released */
-	uint64_t rmw_busy;	 /* bit per stripe held */
+	uint64_t rmw_busy;	 /* bit per stripe held alone */
+	uint64_t rmw_want;	 /* bit per stripe a writer waits to hold */
+	uint16_t rmw_shared[FS_NR_STRIPES]; /* whole-block writes per stripe */
 };
 
 /*
@@ -112,6 +120,7 @@ struct fs_io {
 	size_t head;	      /* offset of the user's bytes in buf */
 	size_t size;	      /* the user's byte count */
 	uint64_t stripes;     /* RMW stripes held, 0 for reads */
+	bool shared;	      /* stripes shared: a whole-block write */
 	atomic_int pending;   /* edge reads not yet completed */
 	atomic_int error;     /* first -errno of an edge read, 0 */
 	void *buf;	      /* aligned, buf_len bytes */
@@ -134,6 +143,17 @@ struct fs_pool {
 	size_t buf_len;	      /* bytes per buffer */
 };
 
+/* FUSE requests over io_uring (fs/ring.c): --fuse-ring. */
+enum fs_ring_mode {
+	FS_RING_AUTO = 0, /* when the kernel allows it */
+	FS_RING_ON,	  /* required: refuse to mount without it */
+	FS_RING_OFF,	  /* /dev/fuse only */
+};
+
+#define FS_RING_WORKERS 8u /* slow-path workers at most */
+
+struct fs_ring;
+
 /* The mounted file system. */
 struct fs {
 	char *backing;		       /* backing directory path */
@@ -152,6 +172,7 @@ struct fs {
 	gid_t gid;		 /* its group */
 	bool cache_set;		 /* --backing-cache given: */
 	enum fs_cache cache;	 /* every area's mode, else its own */
+	struct fs_ring *ring;	 /* FUSE over io_uring, NULL: /dev/fuse */
 };
 
 /* An open file: an area, or the content of a control file. */
@@ -161,6 +182,12 @@ struct fs_handle {
 	char *data;	      /* control file content built at open */
 	size_t len;	      /* bytes of data */
 };
+
+/* A file of .swapemu/ that belongs to no area. */
+static inline bool fs_ino_fixed_file(fuse_ino_t ino)
+{
+	return ino == FS_INO_SWAPS || ino == FS_INO_FUSE;
+}
 
 /* A function ending in _locked checks that its caller holds fs.lock. */
 #define fs_assert_locked(fs) assert(pthread_mutex_trylock(&(fs)->lock) == EBUSY)
@@ -218,6 +245,20 @@ static inline fuse_ino_t fs_area_ino(const struct fs_area *a, enum fs_node n)
 	return FS_INO_AREA_BASE + a->id * FS_INO_PER_AREA + n;
 }
 
+/*
+ * A block-aligned read or write served straight from a FUSE ring entry's
+ * buffer (fs/ring.c), without a pool buffer or a blocking wait.
+ */
+struct fs_direct {
+	struct fs_area *area; /* the handle's area */
+	void *buf;	      /* the entry's payload: aligned, registered */
+	uint64_t off;	      /* byte offset, a multiple of 4096 */
+	size_t len;	      /* bytes, a multiple of 4096 */
+	uint64_t stripes;     /* RMW stripes a write holds */
+	/* The result: bytes or -errno.  Runs in the engine's ring thread. */
+	void (*done)(struct fs_direct *d, int64_t res);
+};
+
 /* ---- IO (fs/io.c) ---- */
 int fs_pool_init(struct fs_pool *p, unsigned int nr, size_t buf_len,
 		 size_t align);
@@ -226,14 +267,45 @@ int fs_io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off);
 int fs_io_write(fuse_req_t req, struct fs_area *a, const char *data,
 		size_t size, off_t off);
 int fs_io_punch(struct fs_area *a, uint64_t off, uint64_t len);
+/*
+ * Queue @d (area, buf, off, len set) without blocking: 0 when queued
+ * (@d->done reports), -EAGAIN when the request needs the general path of
+ * fs_io_read/fs_io_write (unaligned, past the end, an area being resized,
+ * RMW stripes held by another write), else -errno.
+ */
+int fs_io_read_direct(struct fs_direct *d);
+int fs_io_write_direct(struct fs_direct *d);
 
 /* ---- control tree (fs/ctl.c) ---- */
+/* Content of @a's control file @node, or with @a NULL of the fixed file
+ * @ino (swaps, fuse). */
 int fs_ctl_build(struct fs *fs, struct fs_area *a, enum fs_node node,
-		 char **data, size_t *len);
+		 fuse_ino_t ino, char **data, size_t *len);
 int fs_ctl_write(struct fs_area *a, enum fs_node node, const char *buf,
 		 size_t size);
 const char *fs_ctl_node_name(enum fs_node node);
 int fs_ctl_node_parse(const char *name, enum fs_node *node);
+
+/* ---- FUSE over io_uring (fs/ring.c) ---- */
+const char *fs_ring_mode_name(enum fs_ring_mode m);
+int fs_ring_mode_parse(const char *s, enum fs_ring_mode *out);
+bool fs_ring_kernel_enabled(void);
+/* -EOPNOTSUPP, said on stderr, when @mode is on and the kernel does not
+ * allow it; else 0. */
+int fs_ring_check(enum fs_ring_mode mode);
+/*
+ * Prepare the ring for @se (mounted, loop not started; engine up): its
+ * entries (payloads of @max_io bytes), @workers slow-path threads and the
+ * hooks that switch the connection over at INIT.  0 also when @mode is
+ * auto and the kernel does not allow it; -EOPNOTSUPP when it is on.
+ */
+int fs_ring_setup(struct fs *fs, struct fuse_session *se,
+		  enum fs_ring_mode mode, unsigned int workers, size_t max_io);
+void fs_ring_stop(struct fs *fs);
+void fs_ring_unregister(struct fs *fs);
+void fs_ring_destroy(struct fs *fs);
+/* "transport ..." lines for .swapemu/fuse; bytes as snprintf. */
+int fs_ring_describe(const struct fs *fs, char *buf, size_t len);
 
 /* ---- operations (fs/ops.c) ---- */
 /* A session serving @fs with the handlers of fs/ops.c; NULL on error. */

@@ -45,6 +45,7 @@ enum host_kind {
 	HOST_LOOP,   /* loop device: backing file path, dev once known */
 	HOST_CGROUP, /* memory cgroup: path */
 	HOST_CHILD,  /* running child: pid */
+	HOST_PARAM,  /* kernel parameter file: path, old value in dev */
 };
 
 /* One thing set up.  Written only with SIGINT/SIGTERM blocked. */
@@ -463,6 +464,20 @@ static int host_undo_cgroup(const char *path)
 	return -err;
 }
 
+/* Put the old value back into a parameter file. */
+static int host_undo_param(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		host_say("cannot restore", path, err);
+	return -err;
+}
+
 static int host_undo(struct host_record *r)
 {
 	switch (r->kind) {
@@ -477,6 +492,8 @@ static int host_undo(struct host_record *r)
 	case HOST_CHILD:
 		host_stop_child(r->pid, false);
 		return 0;
+	case HOST_PARAM:
+		return host_undo_param(r->path, r->dev);
 	}
 	return 0;
 }
@@ -924,6 +941,34 @@ int host_cgroup_remove(const char *path)
 	struct host_record *r = host_record_find(HOST_CGROUP, path);
 
 	return r ? host_undo_one(r) : host_undo_cgroup(path);
+}
+
+/* ---- FUSE over io_uring ---- */
+
+int host_fuse_ring_enable(void)
+{
+	char old[8] = "";
+	struct host_record *r;
+	int fd, rc;
+
+	fd = open(HOST_FUSE_RING_PARAM, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno == -ENOENT ? -EOPNOTSUPP : -errno;
+	rc = read(fd, old, sizeof(old) - 1) < 0 ? -errno : 0;
+	close(fd);
+	if (rc)
+		return rc;
+	old[strcspn(old, "\n")] = '\0';
+	if (!strcmp(old, "Y"))
+		return 0;
+	r = host_record_add(HOST_PARAM, HOST_FUSE_RING_PARAM, 0);
+	if (!r)
+		return -ENOSPC;
+	snprintf(r->dev, sizeof(r->dev), "%s", old);
+	rc = host_write_file(HOST_FUSE_RING_PARAM, "Y");
+	if (rc)
+		host_record_drop(r);
+	return rc;
 }
 
 /* ---- counters ---- */

@@ -35,6 +35,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The fuse module's switch for FUSE over io_uring (Linux 6.14+). */
+#define HOST_FUSE_RING_PARAM "/sys/module/fuse/parameters/enable_uring"
+
 /* Where memory cgroup v1 groups are made. */
 #define HOST_CGROUP_ROOT "/sys/fs/cgroup/memory"
 
@@ -50,6 +53,15 @@ void host_interrupt(int sig);
 int host_interrupted(void);
 
 void host_clear_interrupt(void);
+
+/* ---- FUSE over io_uring ---- */
+
+/*
+ * Let daemons take FUSE requests over io_uring: set the fuse module's
+ * enable_uring parameter, recording its old value for undo (nothing is
+ * recorded when it is already on).  -EOPNOTSUPP on kernels without it.
+ */
+int host_fuse_ring_enable(void);
 
 /* ---- the registry ---- */
 

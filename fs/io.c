@@ -4,18 +4,21 @@
  *
  * Reads cover the whole blocks around the request and reply from the
  * engine's completion.  Writes first take the RMW stripes of their blocks
- * (see struct fs_area): all of them at once under one mutex, so two writes
- * to the same block never interleave their read-back and write, and no
- * lock order exists to get wrong.  A partial first or last block is read
- * into the request's edge buffer, merged around the user's bytes in the
- * completion, and the whole run is written from there; the write's
- * completion updates the slot map mirror, gives the stripes back and
- * replies.
+ * (see struct fs_area) all at once under one mutex, so no lock order
+ * exists to get wrong: a write covering whole blocks shares them, one that
+ * covers part of its first or last block holds them alone, so two writes
+ * to the same block never interleave a read-back and a write.  A partial
+ * block is read into the request's edge buffer, merged around the user's
+ * bytes in the completion, and the whole run is written from there; the
+ * write's completion updates the slot map mirror, gives the stripes back
+ * and replies.
  *
  * Every buffer comes from a pool allocated (and locked by mlockall) at
  * mount, so the IO path does not allocate while the kernel swaps through
  * us; a request larger than a pool buffer (never sent with the default
- * max_write) falls back to malloc.
+ * max_write) falls back to malloc.  Requests that arrive over the FUSE
+ * ring (fs/ring.c) and cover whole blocks skip the pool: the engine reads
+ * into and writes from the ring entry itself (fs_io_*_direct).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -155,19 +158,56 @@ static uint64_t io_stripes(uint64_t off, uint64_t len)
 	return mask;
 }
 
+/* Does a whole-block write hold one of the stripes of @mask? */
+static bool stripes_shared(const struct fs_area *a, uint64_t mask)
+{
+	for (; mask; mask &= mask - 1)
+		if (a->rmw_shared[__builtin_ctzll(mask)])
+			return true;
+	return false;
+}
+
+/* Hold the stripes of @mask alone (read-modify-write, punch). */
 static void stripes_take(struct fs_area *a, uint64_t mask)
 {
 	pthread_mutex_lock(&a->rmw_lock);
-	while (a->rmw_busy & mask)
+	while ((a->rmw_busy & mask) || stripes_shared(a, mask)) {
+		a->rmw_want |= mask;
 		pthread_cond_wait(&a->rmw_cond, &a->rmw_lock);
+	}
+	a->rmw_want &= ~mask;
 	a->rmw_busy |= mask;
 	pthread_mutex_unlock(&a->rmw_lock);
 }
 
-static void stripes_give(struct fs_area *a, uint64_t mask)
+static void stripes_count(struct fs_area *a, uint64_t mask, int by)
+{
+	for (; mask; mask &= mask - 1)
+		a->rmw_shared[__builtin_ctzll(mask)] += by;
+}
+
+/* Share the stripes of @mask (a whole-block write); @wait: until they
+ * can be, else give up at once.  True when taken. */
+static bool stripes_share(struct fs_area *a, uint64_t mask, bool wait)
+{
+	bool ok;
+
+	pthread_mutex_lock(&a->rmw_lock);
+	while (!(ok = !((a->rmw_busy | a->rmw_want) & mask)) && wait)
+		pthread_cond_wait(&a->rmw_cond, &a->rmw_lock);
+	if (ok)
+		stripes_count(a, mask, 1);
+	pthread_mutex_unlock(&a->rmw_lock);
+	return ok;
+}
+
+static void stripes_give(struct fs_area *a, uint64_t mask, bool shared)
 {
 	pthread_mutex_lock(&a->rmw_lock);
-	a->rmw_busy &= ~mask;
+	if (shared)
+		stripes_count(a, mask, -1);
+	else
+		a->rmw_busy &= ~mask;
 	pthread_cond_broadcast(&a->rmw_cond);
 	pthread_mutex_unlock(&a->rmw_lock);
 }
@@ -233,7 +273,7 @@ static void write_done(void *ctx, int64_t res)
 			fs_area_header_written(a, io->buf);
 		clock_gettime(CLOCK_REALTIME, &a->mtime);
 	}
-	stripes_give(a, io->stripes);
+	stripes_give(a, io->stripes, io->shared);
 	if (res < 0)
 		fuse_reply_err(io->req, (int)-res);
 	else
@@ -247,7 +287,7 @@ static void write_abort(struct fs_io *io, int err)
 {
 	struct fs_pool *pool = &io->area->fs->pool;
 
-	stripes_give(io->area, io->stripes);
+	stripes_give(io->area, io->stripes, io->shared);
 	fuse_reply_err(io->req, -err);
 	fs_area_io_end(io->area);
 	io_put(pool, io);
@@ -347,11 +387,14 @@ static int io_write(fuse_req_t req, struct fs_area *a, const char *data,
 	start = io->off;
 	memcpy((char *)io->buf + io->head, data, size);
 	io->stripes = io_stripes(start, io->len);
-	stripes_take(a, io->stripes);
-	if (io->head || io->head + size != io->len)
+	io->shared = !io->head && io->head + size == io->len;
+	if (!io->shared) {
+		stripes_take(a, io->stripes);
 		write_read_edges(io);
-	else
+	} else {
+		stripes_share(a, io->stripes, true);
 		write_submit(io);
+	}
 	return 1;
 }
 
@@ -427,7 +470,7 @@ static int io_punch(struct fs_area *a, uint64_t off, uint64_t len)
 			swap_area_release(a->sa, first, nr);
 	}
 out_unlock:
-	stripes_give(a, io->stripes);
+	stripes_give(a, io->stripes, false);
 	io_put(&a->fs->pool, io);
 	return rc;
 }
@@ -440,5 +483,78 @@ int fs_io_punch(struct fs_area *a, uint64_t off, uint64_t len)
 		return -EBUSY;
 	rc = io_punch(a, off, len);
 	fs_area_io_end(a);
+	return rc;
+}
+
+/* Whole blocks inside the area, and an area not being resized. */
+static int direct_begin(struct fs_direct *d)
+{
+	struct fs_area *a = d->area;
+
+	if (!d->len || (d->off | d->len) & (BLK - 1))
+		return -EAGAIN;
+	if (!fs_area_io_begin(a))
+		return -EAGAIN;
+	if (d->off >= fs_area_size(a) || d->len > fs_area_size(a) - d->off) {
+		fs_area_io_end(a);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void direct_read_done(void *ctx, int64_t res)
+{
+	struct fs_direct *d = ctx;
+
+	fs_area_io_end(d->area);
+	d->done(d, res);
+}
+
+int fs_io_read_direct(struct fs_direct *d)
+{
+	int rc = direct_begin(d);
+
+	if (rc)
+		return rc;
+	rc = swap_io_read(d->area->io, d->off, d->buf, d->len, direct_read_done,
+			  d);
+	if (rc)
+		fs_area_io_end(d->area);
+	return rc;
+}
+
+static void direct_write_done(void *ctx, int64_t res)
+{
+	struct fs_direct *d = ctx;
+	struct fs_area *a = d->area;
+
+	if (res >= 0) {
+		fs_area_mirror_write(a, d->off, d->len);
+		if (d->off == 0)
+			fs_area_header_written(a, d->buf);
+		clock_gettime(CLOCK_REALTIME, &a->mtime);
+	}
+	stripes_give(a, d->stripes, true);
+	fs_area_io_end(a);
+	d->done(d, res);
+}
+
+int fs_io_write_direct(struct fs_direct *d)
+{
+	int rc = direct_begin(d);
+
+	if (rc)
+		return rc;
+	d->stripes = io_stripes(d->off, d->len);
+	if (!stripes_share(d->area, d->stripes, false)) {
+		fs_area_io_end(d->area);
+		return -EAGAIN;
+	}
+	rc = swap_io_write(d->area->io, d->off, d->buf, d->len,
+			   direct_write_done, d);
+	if (rc) {
+		stripes_give(d->area, d->stripes, true);
+		fs_area_io_end(d->area);
+	}
 	return rc;
 }

@@ -37,6 +37,7 @@
 struct fs_mount_opts {
 	char *backing;	      /* --backing DIR */
 	char *cache;	      /* --backing-cache direct|buffered */
+	char *ring;	      /* --fuse-ring auto|on|off */
 	int show_help;	      /* -h / --help */
 	unsigned int threads; /* --threads N: FUSE workers at most */
 	struct fs_spec areas[FS_MAX_AREAS]; /* --area specs */
@@ -44,7 +45,7 @@ struct fs_mount_opts {
 };
 
 /* fuse_opt keys handed to fs_mount_opt_proc. */
-enum { FS_KEY_AREA = 1, FS_KEY_BACKING, FS_KEY_CACHE };
+enum { FS_KEY_AREA = 1, FS_KEY_BACKING, FS_KEY_CACHE, FS_KEY_RING };
 
 #define FS_OPT(t, p)                                    \
 	{                                               \
@@ -58,6 +59,8 @@ static const struct fuse_opt fs_mount_optspec[] = {
 	FUSE_OPT_KEY("--backing=", FS_KEY_BACKING),
 	FUSE_OPT_KEY("--backing-cache ", FS_KEY_CACHE),
 	FUSE_OPT_KEY("--backing-cache=", FS_KEY_CACHE),
+	FUSE_OPT_KEY("--fuse-ring ", FS_KEY_RING),
+	FUSE_OPT_KEY("--fuse-ring=", FS_KEY_RING),
 	{"--threads %u", offsetof(struct fs_mount_opts, threads), 0},
 	{"--threads=%u", offsetof(struct fs_mount_opts, threads), 0},
 	FUSE_OPT_KEY("--area ", FS_KEY_AREA),
@@ -103,6 +106,9 @@ static int fs_mount_opt_proc(void *data, const char *arg, int key,
 	if (key == FS_KEY_CACHE)
 		return fs_mount_opt_str(
 			&mo->cache, fs_opt_value(arg, "--backing-cache", NULL));
+	if (key == FS_KEY_RING)
+		return fs_mount_opt_str(&mo->ring,
+					fs_opt_value(arg, "--fuse-ring", NULL));
 	if (key != FS_KEY_AREA)
 		return 1; /* keep for libfuse */
 	spec = fs_opt_value(arg, "--area", NULL);
@@ -137,6 +143,12 @@ static void fs_mount_usage(void)
 	       "                  cache (buffered; written back on fsync and\n"
 	       "                  unmount); saved in each area, which keeps\n"
 	       "                  its own mode when not given (new: direct)\n"
+	       "  --fuse-ring auto|on|off\n"
+	       "                  take FUSE requests over io_uring (Linux\n"
+	       "                  6.14+ with the fuse module's enable_uring\n"
+	       "                  on) instead of /dev/fuse: auto (default)\n"
+	       "                  when the kernel allows it, on: refuse to\n"
+	       "                  mount otherwise, off: never\n"
 	       "  --threads N     FUSE worker threads (default %u)\n"
 	       "  --area NAME:SIZE[:PRIO[:MODEL[:FILE,...]]]\n"
 	       "                  create or check an area at mount; MODEL is\n"
@@ -187,7 +199,8 @@ static void fs_warn_memory_backing(const char *path)
 /* Open (creating) the backing directory and bring the engine up. */
 static int fs_setup(struct fs *fs, const char *backing)
 {
-	struct swap_io_config cfg = {.nr_rings = 1};
+	/* Big SQEs: FUSE requests over io_uring ride on this ring. */
+	struct swap_io_config cfg = {.nr_rings = 1, .big_sqes = true};
 	int rc;
 
 	memset(fs, 0, sizeof(*fs));
@@ -231,8 +244,10 @@ static void fs_teardown(struct fs *fs)
 	}
 	if (fs->pool.registered)
 		swap_io_unregister_buffer(fs->engine, fs->pool.mem);
+	fs_ring_unregister(fs);
 	if (fs->engine)
 		swap_io_engine_destroy(fs->engine);
+	fs_ring_destroy(fs);
 	if (fs->pool.all)
 		fs_pool_fini(&fs->pool);
 	if (fs->dirfd >= 0)
@@ -333,9 +348,14 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 {
 	enum fs_cache cache = FS_CACHE_DIRECT;
 
+	enum fs_ring_mode ring = FS_RING_AUTO;
 	struct fuse_session *se;
 	int rc = 1;
 
+	if (mo->ring)
+		fs_ring_mode_parse(mo->ring, &ring);
+	if (fs_ring_check(ring)) /* said now, while errors reach the caller */
+		return 1;
 	se = fs_session_new(args, fs);
 	if (!se)
 		return 1;
@@ -362,7 +382,12 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 			goto out_unmount;
 		}
 	}
+	if (fs_ring_setup(fs, se, ring, mo->threads, FS_MAX_IO)) {
+		fprintf(stderr, "swapemu mount: cannot set up the FUSE ring\n");
+		goto out_unmount;
+	}
 	rc = fs_loop(se, co, mo) ? 1 : 0;
+	fs_ring_stop(fs);
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
@@ -393,6 +418,13 @@ int fs_mount_main(int argc, char **argv)
 			"swapemu mount: --backing-cache: '%s' is neither "
 			"direct nor buffered\n",
 			mo.cache);
+		goto out_free_args;
+	}
+	if (mo.ring && fs_ring_mode_parse(mo.ring, &(enum fs_ring_mode){0})) {
+		fprintf(stderr,
+			"swapemu mount: --fuse-ring: '%s' is not auto, on or "
+			"off\n",
+			mo.ring);
 		goto out_free_args;
 	}
 	if (fuse_parse_cmdline(&args, &co))
@@ -440,6 +472,7 @@ out_free_args:
 	free(co.mountpoint);
 	free(mo.backing);
 	free(mo.cache);
+	free(mo.ring);
 	fuse_opt_free_args(&args);
 	return rc;
 }

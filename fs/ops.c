@@ -34,9 +34,9 @@ static void fs_fill_attr(struct fs *fs, fuse_ino_t ino, struct fs_area *a,
 	st->st_blksize = SWAP_PAGE_SIZE;
 	if (!a) {
 		st->st_mtim = st->st_ctim = st->st_atim = fs->started;
-		st->st_mode =
-			ino == FS_INO_SWAPS ? S_IFREG | 0444 : S_IFDIR | 0755;
-		st->st_nlink = ino == FS_INO_SWAPS ? 1 : 2;
+		st->st_mode = fs_ino_fixed_file(ino) ? S_IFREG | 0444
+						     : S_IFDIR | 0755;
+		st->st_nlink = fs_ino_fixed_file(ino) ? 1 : 2;
 		return;
 	}
 	st->st_mtim = st->st_ctim = st->st_atim = a->mtime;
@@ -92,6 +92,8 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->max_write > fs->pool.buf_len)
 		conn->max_write = (unsigned int)fs->pool.buf_len;
 	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+	conn->max_background = 128;
+	conn->congestion_threshold = 96;
 }
 
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -104,6 +106,8 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return fs_reply_entry(req, FS_INO_CTL, NULL, 0);
 	if (parent == FS_INO_CTL && !strcmp(name, "swaps"))
 		return fs_reply_entry(req, FS_INO_SWAPS, NULL, 0);
+	if (parent == FS_INO_CTL && !strcmp(name, "fuse"))
+		return fs_reply_entry(req, FS_INO_FUSE, NULL, 0);
 	if (parent == FS_INO_ROOT || parent == FS_INO_CTL) {
 		pthread_mutex_lock(&fs->lock);
 		a = fs_area_find_locked(fs, name);
@@ -137,7 +141,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (ino >= FS_INO_AREA_BASE && !(a = fs_req_area(req, ino, &node)))
 		return;
 	if (!a && ino != FS_INO_ROOT && ino != FS_INO_CTL &&
-	    ino != FS_INO_SWAPS)
+	    !fs_ino_fixed_file(ino))
 		return (void)fuse_reply_err(req, ENOENT);
 	fs_fill_attr(fs_of(req), ino, a, node, &st);
 	fuse_reply_attr(req, &st, a && !node ? FS_AREA_TIMEOUT : 0);
@@ -245,6 +249,9 @@ static size_t fs_dir_list(struct fs *fs, fuse_ino_t ino, struct fs_area *dir,
 		snprintf(names[k], sizeof(names[k]), "swaps");
 		inos[k] = FS_INO_SWAPS;
 		modes[k++] = S_IFREG;
+		snprintf(names[k], sizeof(names[k]), "fuse");
+		inos[k] = FS_INO_FUSE;
+		modes[k++] = S_IFREG;
 	}
 	pthread_mutex_lock(&fs->lock);
 	for (unsigned int i = 0; i < FS_MAX_AREAS && k < n; i++) {
@@ -307,7 +314,7 @@ out_put:
 
 /* Open an area file: the handle keeps the area alive. */
 static int fs_open_handle(struct fs *fs, struct fs_area *a, enum fs_node node,
-			  struct fuse_file_info *fi)
+			  fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_handle *h = calloc(1, sizeof(*h));
 	int rc = 0;
@@ -319,7 +326,7 @@ static int fs_open_handle(struct fs *fs, struct fs_area *a, enum fs_node node,
 	if (a)
 		pthread_mutex_lock(&fs->lock); /* no resize while building */
 	if (node != FS_NODE_FILE || !a)
-		rc = fs_ctl_build(fs, a, node, &h->data, &h->len);
+		rc = fs_ctl_build(fs, a, node, ino, &h->data, &h->len);
 	else
 		a->nr_open++;
 	if (a)
@@ -362,7 +369,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fs_area_get(a);
 	pthread_mutex_unlock(&fs->lock);
 	if (!rc)
-		rc = fs_open_handle(fs, a, FS_NODE_FILE, fi);
+		rc = fs_open_handle(fs, a, FS_NODE_FILE, 0, fi);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 	} else {
@@ -384,12 +391,12 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fs_area *a = NULL;
 	int rc;
 
-	if (ino != FS_INO_SWAPS && !(a = fs_req_area(req, ino, &node)))
+	if (!fs_ino_fixed_file(ino) && !(a = fs_req_area(req, ino, &node)))
 		return;
 	if (node == FS_NODE_DIR)
 		rc = -EISDIR;
 	else
-		rc = fs_open_handle(fs_of(req), a, node, fi);
+		rc = fs_open_handle(fs_of(req), a, node, ino, fi);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else

@@ -76,6 +76,8 @@ struct swap_io_config {
 				    * 0: 4 (docs/IO.md, "Submission") */
 	bool no_fixed_files;       /* do not register store fds */
 	bool no_defer_taskrun;     /* no SINGLE_ISSUER / DEFER_TASKRUN */
+	bool big_sqes;             /* 128-byte SQEs (IORING_SETUP_SQE128),
+				    * as passthrough commands need */
 };
 
 /* Store flags */
@@ -208,6 +210,28 @@ int swap_io_discard(struct swap_io_area *a, uint64_t off, uint64_t len,
  */
 void swap_io_plug(void);
 void swap_io_unplug(void);
+
+/*
+ * Passthrough commands: raw io_uring operations that ride on a ring besides
+ * area IO, such as FUSE requests over io_uring (fs/ring.c).  @prep fills
+ * the SQE, zeroed and as big as the ring's (see big_sqes), except its
+ * user_data, which is the engine's; @done receives the CQE's result.  Both
+ * run in the ring thread, must not block, and may submit commands and IO.
+ * A command stays the caller's memory and is in flight from submission to
+ * @done; it may be submitted again from @done.  Commands still in flight
+ * when the engine is destroyed are cancelled without a callback, and a
+ * ring counts as idle while only commands are in flight (a command may
+ * wait forever, as a FUSE fetch does).
+ */
+struct io_uring_sqe;
+struct swap_io_cmd {
+	void (*prep)(struct swap_io_cmd *cmd, struct io_uring_sqe *sqe);
+	void (*done)(struct swap_io_cmd *cmd, int res);
+};
+
+/* Queue @cmd on ring @ring.  0, -EINVAL (no such ring), -ENOMEM. */
+int swap_io_cmd_submit(struct swap_io_engine *e, unsigned int ring,
+		       struct swap_io_cmd *cmd);
 
 /*
  * Synchronous convenience for tests and the CLI: submit and wait.  @buf is

@@ -109,6 +109,9 @@ struct io_req;
 
 /* user_data of the eventfd read; pieces are pointers, so never 1. */
 #define RING_TAG_WAKE 1ull
+/* Low bits of the user_data of a passthrough command (a pointer). */
+#define RING_TAG_CMD 2ull
+#define RING_TAG_MASK 3ull
 
 /* One backing store.  Immutable once published in the engine's table. */
 struct io_store {
@@ -198,6 +201,8 @@ struct io_ring {
 	bool stop;                  /* ring thread: exit when idle */
 	unsigned int cq_entries;    /* ring thread: CQ size */
 	unsigned int sqe_inflight;  /* ring thread: SQEs not yet reaped */
+	unsigned int cmd_inflight;  /* ring thread: of them, commands */
+	unsigned int sqe_bytes;     /* ring thread: size of one SQE */
 	uint64_t wake_lag_ns;       /* ring thread: usual lateness of a wakeup */
 	uint64_t poll_ns;           /* ring thread: idle poll window, 0: none */
 	uint64_t contended_until;   /* ring thread: no polling before this */
@@ -274,6 +279,8 @@ void io_ring_push(struct io_ring *r, struct io_req *first,
 /* The ring whose thread is running the caller, or NULL. */
 struct io_ring *io_ring_current(void);
 void io_ring_piece_done(struct io_ring *r, struct io_piece *p, int res);
+/* Prepare the SQE of passthrough command @arg (a ring_ctl_fn). */
+int io_ring_cmd_prep(struct io_ring *r, void *arg);
 
 /* piece.c: split requests along extents and prepare SQEs (ring thread). */
 /* Issue as many pieces of @req as fit; false if the ring ran out of SQEs. */

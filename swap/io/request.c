@@ -389,3 +389,24 @@ int io_ctl_all(struct swap_io_engine *e, ring_ctl_fn fn, void *arg)
 	}
 	return (int)rc;
 }
+
+int swap_io_cmd_submit(struct swap_io_engine *e, unsigned int ring,
+		       struct swap_io_cmd *cmd)
+{
+	struct io_ring *r;
+	struct io_req *req;
+
+	if (ring >= e->nr_rings)
+		return -EINVAL;
+	r = &e->rings[ring];
+	if (io_ring_current() == r)
+		return io_ring_cmd_prep(r, cmd);
+	req = io_req_alloc(e);
+	if (!req)
+		return -ENOMEM;
+	req->ctl = io_ring_cmd_prep;
+	req->ctl_arg = cmd;
+	req->done = NULL;
+	io_ring_push(r, req, req);
+	return 0;
+}

@@ -63,7 +63,18 @@ static void ring_take_inbox(struct io_ring *r)
 	r->pending_tail = &tail->next;
 }
 
+static struct io_uring_sqe *ring_get_sqe(struct io_ring *r);
+
 static void ring_arm_wake(struct io_ring *r)
+{
+	struct io_uring_sqe *sqe = ring_get_sqe(r);
+
+	io_uring_prep_read(sqe, r->efd, &r->efd_value, sizeof(r->efd_value), 0);
+	io_uring_sqe_set_data64(sqe, RING_TAG_WAKE);
+}
+
+/* An SQE to fill, submitting the full queue first if need be. */
+static struct io_uring_sqe *ring_get_sqe(struct io_ring *r)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
@@ -71,8 +82,20 @@ static void ring_arm_wake(struct io_ring *r)
 		io_uring_submit(&r->ring);
 		sqe = io_uring_get_sqe(&r->ring);
 	}
-	io_uring_prep_read(sqe, r->efd, &r->efd_value, sizeof(r->efd_value), 0);
-	io_uring_sqe_set_data64(sqe, RING_TAG_WAKE);
+	return sqe;
+}
+
+int io_ring_cmd_prep(struct io_ring *r, void *arg)
+{
+	struct swap_io_cmd *cmd = arg;
+	struct io_uring_sqe *sqe = ring_get_sqe(r);
+
+	memset(sqe, 0, r->sqe_bytes);
+	cmd->prep(cmd, sqe);
+	io_uring_sqe_set_data64(sqe, (uintptr_t)cmd | RING_TAG_CMD);
+	r->sqe_inflight++;
+	r->cmd_inflight++;
+	return 0;
 }
 
 static void ring_stall(struct io_ring *r, struct io_req *req)
@@ -313,6 +336,14 @@ static void ring_cqe(struct io_ring *r, const struct io_uring_cqe *cqe)
 		return;
 	}
 	r->sqe_inflight--;
+	if ((ud & RING_TAG_MASK) == RING_TAG_CMD) {
+		struct swap_io_cmd *cmd =
+			(void *)(uintptr_t)(ud & ~RING_TAG_MASK);
+
+		r->cmd_inflight--;
+		cmd->done(cmd, cqe->res);
+		return;
+	}
 	io_ring_piece_done(r, (struct io_piece *)(uintptr_t)ud, cqe->res);
 }
 
@@ -338,8 +369,8 @@ static bool ring_busy(struct io_ring *r)
 
 static bool ring_idle(const struct io_ring *r)
 {
-	return !r->pending && !r->stalled && !r->heap_nr && !r->sqe_inflight &&
-	       !atomic_load(&r->inbox);
+	return !r->pending && !r->stalled && !r->heap_nr &&
+	       r->sqe_inflight == r->cmd_inflight && !atomic_load(&r->inbox);
 }
 
 static inline void ring_cpu_relax(void)
@@ -514,6 +545,8 @@ static int ring_setup(struct io_ring *r)
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_CQSIZE;
 	p.cq_entries = cfg->ring_entries * RING_CQ_FACTOR;
+	if (cfg->big_sqes)
+		p.flags |= IORING_SETUP_SQE128;
 	if (!cfg->no_defer_taskrun)
 		p.flags |= IORING_SETUP_SINGLE_ISSUER |
 			   IORING_SETUP_DEFER_TASKRUN |
@@ -521,7 +554,8 @@ static int ring_setup(struct io_ring *r)
 	rc = io_uring_queue_init_params(cfg->ring_entries, &r->ring, &p);
 	if (rc == -EINVAL && !cfg->no_defer_taskrun) {
 		memset(&p, 0, sizeof(p));
-		p.flags = IORING_SETUP_CQSIZE;
+		p.flags = IORING_SETUP_CQSIZE |
+			  (cfg->big_sqes ? IORING_SETUP_SQE128 : 0);
 		p.cq_entries = cfg->ring_entries * RING_CQ_FACTOR;
 		rc = io_uring_queue_init_params(cfg->ring_entries, &r->ring,
 						&p);
@@ -529,6 +563,7 @@ static int ring_setup(struct io_ring *r)
 	if (rc)
 		return rc;
 	r->cq_entries = p.cq_entries;
+	r->sqe_bytes = cfg->big_sqes ? 128 : sizeof(struct io_uring_sqe);
 	r->taskrun_flag = p.flags & IORING_SETUP_TASKRUN_FLAG;
 	r->fixed_files = !cfg->no_fixed_files &&
 			 !io_uring_register_files_sparse(

@@ -54,6 +54,10 @@ envelope=$(cat "$(dirname "${BASH_SOURCE[0]}")/envelope.jq")
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The run turns FUSE over io_uring on and must put the switch back.
+ring_param=/sys/module/fuse/parameters/enable_uring
+ring_before=$(cat "$ring_param" 2>/dev/null || echo none)
+
 "$SWAPEMU" bench fs --quick --dir "$dir" --json "$dir/fs.json" &
 bench=$!
 bench_pid=$bench
@@ -62,6 +66,8 @@ bench=
 
 jq -e "$envelope"'
 	envelope("fs") and .quick == true and (.targets | length) == 6 and
+	(.results.transport == "io_uring" or
+	 ($ring == "none" and .results.transport == "/dev/fuse")) and
 	(.results | ([.fio[].name] == ["randread-4k-qd32", "randwrite-4k-qd32",
 			   "read-1m-qd8", "write-1m-qd8"]) and
 	all(.fio[]; .backing_iops > 0 and .mount_iops > 0 and .ratio > 0 and
@@ -73,8 +79,10 @@ jq -e "$envelope"'
 	    .ratio > 0 and .target == 1.15 and
 	    .loop.pswpout > 0 and .mount.pswpout > 0 and
 	    (.mount.runs | length) == 1))
-' "$dir/fs.json" >/dev/null
+' --arg ring "$ring_before" "$dir/fs.json" >/dev/null
 echo "bench fs: JSON ok"
+[[ $(cat "$ring_param" 2>/dev/null || echo none) == "$ring_before" ]] ||
+	{ echo "enable_uring not put back to $ring_before"; exit 1; }
 
 # Nothing of the run may be left: no swap, loop device or mount on it.
 ! losetup -n -O BACK-FILE | grep -qF "$dir/" || { echo "loop left"; exit 1; }

@@ -2,7 +2,8 @@
 #
 # IO through the FUSE mount under stress and faults:
 #  (a) fio with --verify=crc32c, random writes of several block sizes
-#      (unaligned ones included), buffered and O_DIRECT;
+#      (unaligned ones included), buffered and O_DIRECT, with the daemon
+#      taking requests from /dev/fuse and then over io_uring;
 #  (b) the device model applied through .swapemu/<area>/device: injected
 #      read errors reach the reader as EIO, and the hdd preset makes random
 #      reads measurably slower than none;
@@ -54,15 +55,35 @@ fio_iops() {
 	jq '.jobs[0].read.iops | floor' "$DIR/rr.json"
 }
 
+# verify_all TRANSPORT: every fio verify job through a mount whose daemon
+# takes its requests over TRANSPORT.
+verify_all() {
+	local mode=on want=io_uring fast
+	[[ $1 == /dev/fuse ]] && mode=off want=/dev/fuse
+	e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" \
+		--fuse-ring "$mode" -f "$MNT"
+	expect_eq "transport" "$(e2e_transport "$MNT")" "$want"
+	e2e_log "fio verify over $want"
+	fio_verify aligned-dio 4k 1
+	fio_verify big-dio 128k 1
+	fio_verify odd-buffered 3000 0
+	fio_verify small-dio 512 1
+	fio_verify mixed-buffered 4k,12k 0
+	if [[ $want == io_uring ]]; then
+		fast=$(awk '$1 == "fast" { print $2 }' "$MNT/.swapemu/fuse")
+		((fast > 1000)) || e2e_fail "aligned IO not served in place"
+		echo "ok: $fast requests served straight from the ring"
+	fi
+	e2e_fuse_umount "$MNT"
+}
+
+e2e_fuse_ring_enable
 e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" -f "$MNT"
 truncate -s 64M "$F"
-
-e2e_log "fio verify"
-fio_verify aligned-dio 4k 1
-fio_verify big-dio 128k 1
-fio_verify odd-buffered 3000 0
-fio_verify small-dio 512 1
-fio_verify mixed-buffered 4k,12k 0
+e2e_fuse_umount "$MNT"
+verify_all /dev/fuse
+verify_all io_uring
+e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" -f "$MNT"
 
 e2e_log "device model"
 dd if="$F" bs=4096 skip=300 count=1 status=none >/dev/null

@@ -4,7 +4,9 @@
 # memory is partly in swap on a mount area must get an error (not hang)
 # once the daemon is gone with SIGKILL; swapoff, losetup -d and a lazy
 # unmount must then clean the machine up, and a new mount of the same
-# backing directory must bring the area back with a valid header.
+# backing directory must bring the area back with a valid header.  Once
+# with the daemon reading requests from /dev/fuse, once taking them over
+# io_uring (its ring entries die with it).
 #
 # Runs as root with SWAPEMU set to the swapemu binary; needs the cgroup v1
 # memory controller at /sys/fs/cgroup/memory.
@@ -41,72 +43,82 @@ stop_pid() {
 	wait "$1" 2>/dev/null || true
 }
 
-e2e_log "swap through the mount"
-"$SWAPEMU" mount --backing "$BACK" -f "$MNT" &
-daemon=$!
-e2e_defer "daemon" stop_pid "$daemon"
-e2e_defer "deadmount:$MNT" umount -l "$MNT"
-for ((i = 0; i < 100; i++)); do
-	mountpoint -q "$MNT" && break
-	sleep 0.1
-done
-mountpoint -q "$MNT" || e2e_fail "not mounted"
-truncate -s 128M "$F"
-loop=$("$SWAPEMU" swapon "$F")
-e2e_defer "loop:$loop" losetup -d "$loop"
-e2e_defer "swap:$loop" swapoff_if_on "$loop"
-echo "ok: swapping on $loop"
-cg=$CGROOT/swapemu-e2e-kill-$$
-mkdir "$cg"
-e2e_defer "cg:$cg" rmdir "$cg"
-echo 32M >"$cg/memory.limit_in_bytes"
-(
-	echo "$BASHPID" >"$cg/cgroup.procs"
-	exec "$MEMHOG" 64 "$READY"
-) &
-hog=$!
-e2e_defer "pid:$hog" stop_pid "$hog"
-for ((i = 0; i < 600; i++)); do
-	[[ -e $READY ]] && break
-	kill -0 "$hog" 2>/dev/null || break
-	sleep 0.1
-done
-[[ -e $READY ]] || e2e_fail "memhog did not finish writing"
-used=$(awk -v d="$loop" '$1 == d { print $4 }' /proc/swaps)
-((used > 0)) || e2e_fail "nothing swapped out"
-echo "ok: $used KiB swapped out"
+# kill_case off|on: the whole story with the daemon taking requests from
+# /dev/fuse (off) or over io_uring (on).
+kill_case() {
+	local ring=$1 daemon hog used cg rc loop i
+	e2e_log "swap through the mount (--fuse-ring $ring)"
+	"$SWAPEMU" mount --backing "$BACK" --fuse-ring "$ring" -f "$MNT" &
+	daemon=$!
+	e2e_defer "daemon" stop_pid "$daemon"
+	e2e_defer "deadmount:$MNT" umount -l "$MNT"
+	for ((i = 0; i < 100; i++)); do
+		mountpoint -q "$MNT" && break
+		sleep 0.1
+	done
+	mountpoint -q "$MNT" || e2e_fail "not mounted"
+	truncate -s 128M "$F"
+	loop=$("$SWAPEMU" swapon "$F")
+	e2e_defer "loop:$loop" losetup -d "$loop"
+	e2e_defer "swap:$loop" swapoff_if_on "$loop"
+	echo "ok: swapping on $loop"
+	cg=$CGROOT/swapemu-e2e-kill-$$
+	mkdir "$cg"
+	e2e_defer "cg:$cg" rmdir "$cg"
+	echo 32M >"$cg/memory.limit_in_bytes"
+	(
+		echo "$BASHPID" >"$cg/cgroup.procs"
+		exec "$MEMHOG" 64 "$READY"
+	) &
+	hog=$!
+	e2e_defer "pid:$hog" stop_pid "$hog"
+	for ((i = 0; i < 600; i++)); do
+		[[ -e $READY ]] && break
+		kill -0 "$hog" 2>/dev/null || break
+		sleep 0.1
+	done
+	[[ -e $READY ]] || e2e_fail "memhog did not finish writing"
+	used=$(awk -v d="$loop" '$1 == d { print $4 }' /proc/swaps)
+	((used > 0)) || e2e_fail "nothing swapped out"
+	echo "ok: $used KiB swapped out"
 
-e2e_log "kill the daemon"
-kill -9 "$daemon"
-e2e_undo "daemon"
-rm -f "$READY"
-for ((i = 0; i < 300; i++)); do
-	kill -0 "$hog" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$hog" 2>/dev/null && e2e_fail "process hangs after the daemon died"
-rc=0
-wait "$hog" || rc=$?
-e2e_undo "pid:$hog"
-((rc != 0)) || e2e_fail "process saw no error with its swap gone"
-echo "ok: process failed with status $rc, did not hang"
+	e2e_log "kill the daemon"
+	kill -9 "$daemon"
+	e2e_undo "daemon"
+	rm -f "$READY"
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$hog" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$hog" 2>/dev/null && e2e_fail "process hangs after the daemon died"
+	rc=0
+	wait "$hog" || rc=$?
+	e2e_undo "pid:$hog"
+	((rc != 0)) || e2e_fail "process saw no error with its swap gone"
+	echo "ok: process failed with status $rc, did not hang"
 
-e2e_log "clean up"
-# The area file is gone with its mount: swapemu swapoff takes the loop
-# device itself.
-timeout 120 "$SWAPEMU" swapoff "$loop" >/dev/null ||
-	e2e_fail "swapemu swapoff $loop after the daemon died"
-e2e_forget "swap:$loop"
-e2e_forget "loop:$loop"
-losetup "$loop" >/dev/null 2>&1 && e2e_fail "$loop still attached"
-e2e_undo "deadmount:$MNT"
-e2e_undo "cg:$cg"
-grep -q "^$loop " /proc/swaps && e2e_fail "$loop still swap"
-echo "ok: swapoff, losetup -d, umount -l done"
+	e2e_log "clean up"
+	# The area file is gone with its mount: swapemu swapoff takes the loop
+	# device itself.
+	timeout 120 "$SWAPEMU" swapoff "$loop" >/dev/null ||
+		e2e_fail "swapemu swapoff $loop after the daemon died"
+	e2e_forget "swap:$loop"
+	e2e_forget "loop:$loop"
+	losetup "$loop" >/dev/null 2>&1 && e2e_fail "$loop still attached"
+	e2e_undo "deadmount:$MNT"
+	e2e_undo "cg:$cg"
+	grep -q "^$loop " /proc/swaps && e2e_fail "$loop still swap"
+	echo "ok: swapoff, losetup -d, umount -l done"
 
-e2e_log "remount"
-e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" -f "$MNT"
-"$SWAPEMU" inspect "$F" >/dev/null || e2e_fail "area header lost"
-echo "ok: area back after remount"
-e2e_fuse_umount "$MNT"
+	e2e_log "remount"
+	e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" \
+		--fuse-ring "$ring" -f "$MNT"
+	"$SWAPEMU" inspect "$F" >/dev/null || e2e_fail "area header lost"
+	echo "ok: area back after remount"
+	e2e_fuse_umount "$MNT"
+}
+
+e2e_fuse_ring_enable
+kill_case off
+kill_case on
 echo "PASS"

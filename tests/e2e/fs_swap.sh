@@ -6,6 +6,8 @@
 # memory inside a memory cgroup limited to 128 MiB.  Checks: pswpout grew,
 # the process saw no corruption, the area's slotmap showed slots in use
 # while its memory was out, and fewer after swapoff (discard frees them).
+# The first case runs with the daemon reading requests from /dev/fuse, the
+# second with it taking them over io_uring.
 #
 # Runs as root with SWAPEMU set to the swapemu binary; needs the cgroup v1
 # memory controller at /sys/fs/cgroup/memory.
@@ -93,9 +95,23 @@ run_case() {
 	return 0
 }
 
-e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" -f "$MNT"
+# mount off|on: the daemon takes requests from /dev/fuse or over io_uring.
+mount_with_ring() {
+	local want=/dev/fuse
+	[[ $1 == on ]] && want=io_uring
+	e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" \
+		--fuse-ring "$1" -f "$MNT"
+	[[ $(e2e_transport "$MNT") == "$want" ]] ||
+		e2e_fail "transport $(e2e_transport "$MNT"), not $want"
+	echo "ok: requests reach the daemon through $want"
+}
+
+e2e_fuse_ring_enable
+mount_with_ring off
 truncate -s 512M "$F"
 run_case discard --discard
+e2e_fuse_umount "$MNT"
+mount_with_ring on
 run_case direct --discard --direct-io
 "$SWAPEMU" stat "$MNT"
 e2e_fuse_umount "$MNT"

@@ -133,6 +133,23 @@ e2e_fuse_mount() {
 	e2e_fail "$dir not mounted after 10 s"
 }
 
+# e2e_fuse_ring_enable: let FUSE daemons take requests over io_uring for
+# the rest of the test (the fuse module's enable_uring, put back at exit).
+e2e_fuse_ring_enable() {
+	local p=/sys/module/fuse/parameters/enable_uring old
+	[[ -e $p ]] || e2e_fail "no FUSE over io_uring in this kernel ($p)"
+	old=$(cat "$p")
+	[[ $old == Y ]] && return 0
+	echo Y >"$p"
+	e2e_defer "fuse-ring" sh -c "echo $old >$p"
+}
+
+# e2e_transport MOUNTPOINT: how its daemon takes requests (io_uring, or
+# /dev/fuse), from .swapemu/fuse.
+e2e_transport() {
+	awk '$1 == "transport" { print $2 }' "$1/.swapemu/fuse"
+}
+
 e2e_fuse_umount() {
 	e2e_undo "mount:$1"
 }
