@@ -95,6 +95,9 @@ int io_ring_cmd_prep(struct io_ring *r, void *arg)
 	io_uring_sqe_set_data64(sqe, (uintptr_t)cmd | RING_TAG_CMD);
 	r->sqe_inflight++;
 	r->cmd_inflight++;
+	/* As pieces do: a FUSE reply waits for no more than a short batch. */
+	if (io_uring_sq_ready(&r->ring) >= r->e->cfg.submit_batch)
+		io_uring_submit(&r->ring);
 	return 0;
 }
 
