@@ -28,7 +28,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $EUID -eq 0 ]] || e2e_fail "must run as root (FUSE mount)"
 [[ -x ${SWAPEMU:-} ]] || e2e_fail "SWAPEMU must name the swapemu binary"
-e2e_need fusermount3 mountpoint mkswap dd cmp truncate fallocate od awk \
+e2e_need fusermount3 mountpoint mkswap dd cmp truncate fallocate od awk jq \
 	losetup
 e2e_tmpdir DIR
 MNT=$DIR/mnt
@@ -142,6 +142,11 @@ head -1 "$MNT/.swapemu/area1/trace" | grep -q "^fio version 3 iolog" ||
 	e2e_fail "trace is not an iolog"
 grep -q " write " "$MNT/.swapemu/area1/trace" || e2e_fail "trace has no write"
 "$SWAPEMU" stat "$MNT" | grep -q '^area1 ' || e2e_fail "swapemu stat"
+"$SWAPEMU" stat "$MNT" | grep -q '^FUSE requests over ' ||
+	e2e_fail "swapemu stat: no transport line"
+"$SWAPEMU" stat --json "$MNT" | jq -e '(.areas | length) > 0 and
+	(.fuse.transport == "io_uring" or .fuse.transport == "/dev/fuse")' \
+	>/dev/null || e2e_fail "swapemu stat --json: no fuse object"
 
 e2e_log "names"
 for bad in ".swapemu-x" ".swapemu2"; do
