@@ -239,6 +239,21 @@ static void demo_probe(struct demo *d)
 
 /* ---- steps 1 and 2: mount and areas ------------------------------------- */
 
+/* The transport line of .swapemu/fuse, for the log. */
+static void demo_transport(const char *mnt)
+{
+	char path[PATH_MAX + 32], t[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.swapemu/fuse", mnt);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fscanf(f, "transport %31s", t) == 1)
+		say("  FUSE requests reach the daemon over %s\n", t);
+	fclose(f);
+}
+
 static int demo_mount(struct demo *d)
 {
 	struct demo_env *e = &d->env;
@@ -251,6 +266,10 @@ static int demo_mount(struct demo *d)
 	say("[1/5] mount: swapemu mount --backing %s %s\n", e->back, e->mnt);
 	if (mkdir(e->mnt, 0700) || mkdir(e->back, 0700))
 		return command_fail(CMD, -errno, "%s", e->dir);
+	/* As root, let the mount take FUSE requests over io_uring where the
+	 * kernel has it; the switch is put back with everything else. */
+	if (!geteuid() && !host_fuse_ring_enable())
+		say("  (fuse module: enable_uring on for the demo)\n");
 	rc = host_mount(&cfg, NULL);
 	if (rc == -EINTR)
 		return rc;
@@ -259,6 +278,7 @@ static int demo_mount(struct demo *d)
 		return command_fail(CMD, rc, "mounting %s", e->mnt);
 	}
 	e->mounted = true;
+	demo_transport(e->mnt);
 	return 0;
 }
 

@@ -78,6 +78,13 @@ void host_clear_interrupt(void)
 	host_signal = 0;
 }
 
+/*
+ * What stops a run: ^C, kill, a closed terminal, and a closed pipe on
+ * stdout (`swapemu demo | head`), which would otherwise end the process
+ * with everything still set up.
+ */
+static const int host_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+
 static void host_on_signal(int sig)
 {
 	host_interrupt(sig);
@@ -88,8 +95,9 @@ void host_catch_signals(void)
 	struct sigaction sa = {.sa_handler = host_on_signal};
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < sizeof(host_signals) / sizeof(host_signals[0]);
+	     i++)
+		sigaction(host_signals[i], &sa, NULL);
 }
 
 static void host_block(sigset_t *old)
@@ -97,8 +105,9 @@ static void host_block(sigset_t *old)
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	for (size_t i = 0; i < sizeof(host_signals) / sizeof(host_signals[0]);
+	     i++)
+		sigaddset(&set, host_signals[i]);
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 

@@ -18,9 +18,10 @@
  * still recorded, last first; it uses only async-signal-safe calls, so it
  * may run in a SIGINT/SIGTERM handler as well as on a normal cleanup path.
  *
- * Interruption: host_catch_signals() installs a handler that only notes
- * the signal (without SA_RESTART, so blocking waits return); host_run()
- * and host_mount() then stop their child and return -EINTR, and the
+ * Interruption: host_catch_signals() installs a handler (for SIGINT,
+ * SIGTERM, SIGHUP and SIGPIPE) that only notes the signal (without
+ * SA_RESTART, so blocking waits return); host_run() and host_mount() then
+ * stop their child and return -EINTR, and the
  * caller calls host_undo_all().  A caller with its own handler calls
  * host_interrupt() from it (and may call host_undo_all() there too).
  *
@@ -43,7 +44,8 @@
 
 /* ---- interruption ---- */
 
-/* Catch SIGINT and SIGTERM with a handler that calls host_interrupt(). */
+/* Catch SIGINT, SIGTERM, SIGHUP and SIGPIPE with a handler that calls
+ * host_interrupt(). */
 void host_catch_signals(void);
 
 /* Note that @sig arrived.  Async-signal-safe. */

@@ -139,4 +139,22 @@ grep -q '^cleanup: .*cgroup removed.*swapped off.*unmounted' "$DIR/int.out" ||
 	e2e_fail "cleanup line missing"
 grep -q '^\[5/5\]' "$DIR/int.out" && e2e_fail "the demo went on after SIGINT"
 check_clean "$DEMO" "$DIR/int.out"
+
+e2e_log "demo --quick whose reader goes away (stdout a closed pipe)"
+ring_param=/sys/module/fuse/parameters/enable_uring
+ring_before=$(cat "$ring_param" 2>/dev/null || echo none)
+set +o pipefail
+"$SWAPEMU" demo --quick --dir "$WORKROOT" --out "$DIR/pipe" \
+	2>"$DIR/pipe.err" | head -n 3 >"$DIR/pipe.out"
+RC=${PIPESTATUS[0]}
+set -o pipefail
+cat "$DIR/pipe.out" "$DIR/pipe.err"
+((RC == 141)) || e2e_fail "demo with a closed stdout exited with $RC, not 141"
+! grep -q -- "$WORKROOT" /proc/mounts || e2e_fail "mount left in $WORKROOT"
+! losetup -a | grep -q -- "$WORKROOT" || e2e_fail "loop device left"
+! compgen -G "$WORKROOT/swapemu-demo.*" >/dev/null ||
+	e2e_fail "work directory left: $(ls "$WORKROOT")"
+[[ $(cat "$ring_param" 2>/dev/null || echo none) == "$ring_before" ]] ||
+	e2e_fail "enable_uring not put back to $ring_before"
+echo "ok: cleaned up after SIGPIPE"
 echo "PASS"
