@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of fs/host.c: children, work directories, and, as root, memory
- * cgroups and loop devices with swap, each undone one by one and by
- * host_undo_all() (also from a signal handler).
+ * cgroups, loop devices with swap and the fuse module's io_uring switch,
+ * each undone one by one and by host_undo_all() (also from a signal
+ * handler).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -227,6 +228,50 @@ static int test_teardown(void **state)
 	return 0;
 }
 
+static void test_read_param(char *buf, size_t len)
+{
+	int fd = open(HOST_FUSE_RING_PARAM, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void test_write_param(const char *v)
+{
+	int fd = open(HOST_FUSE_RING_PARAM, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_true(write(fd, v, strlen(v)) > 0);
+	close(fd);
+}
+
+/* The fuse module's switch is turned on, and put back by undo. */
+static void test_fuse_ring_param(void **state)
+{
+	char before[8], now[8];
+
+	(void)state;
+	if (geteuid() || access(HOST_FUSE_RING_PARAM, W_OK))
+		skip();
+	test_read_param(before, sizeof(before));
+	test_write_param("N");
+	assert_int_equal(host_fuse_ring_enable(), 0);
+	test_read_param(now, sizeof(now));
+	assert_string_equal(now, "Y");
+	assert_int_equal(host_nr_records(), 1);
+	assert_int_equal(host_fuse_ring_enable(), 0); /* already on */
+	assert_int_equal(host_nr_records(), 1);
+	host_undo_all();
+	assert_int_equal(host_nr_records(), 0);
+	test_read_param(now, sizeof(now));
+	assert_string_equal(now, "N");
+	test_write_param(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +283,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stat_key, test_teardown),
 		cmocka_unit_test_teardown(test_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_loop_swap, test_teardown),
+		cmocka_unit_test_teardown(test_fuse_ring_param, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
