@@ -199,6 +199,7 @@ struct io_ring {
 	bool fixed_bufs;            /* ring thread: buffer table exists */
 	bool taskrun_flag;          /* ring thread: kernel flags pending CQEs */
 	bool stop;                  /* ring thread: exit when idle */
+	bool starting;              /* ring thread: in io_ring_start_now */
 	unsigned int cq_entries;    /* ring thread: CQ size */
 	unsigned int sqe_inflight;  /* ring thread: SQEs not yet reaped */
 	unsigned int cmd_inflight;  /* ring thread: of them, commands */
@@ -279,6 +280,8 @@ void io_ring_push(struct io_ring *r, struct io_req *first,
 /* The ring whose thread is running the caller, or NULL. */
 struct io_ring *io_ring_current(void);
 void io_ring_piece_done(struct io_ring *r, struct io_piece *p, int res);
+/* Start @req at once from a callback of @r; false: queue it instead. */
+bool io_ring_start_now(struct io_ring *r, struct io_req *req);
 /* Prepare the SQE of passthrough command @arg (a ring_ctl_fn). */
 int io_ring_cmd_prep(struct io_ring *r, void *arg);
 

@@ -177,6 +177,8 @@ void io_req_queue(struct io_ring *r, struct io_req *req)
 {
 	req->next = NULL;
 	if (io_ring_current() == r) {
+		if (!req->ctl && io_ring_start_now(r, req))
+			return;
 		*r->pending_tail = req;
 		r->pending_tail = &req->next;
 	} else if (tls_plug.depth) {
