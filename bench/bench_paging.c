@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@
 #include "mm/workload.h"
 #include "swap/area.h"
 #include "swap/extent.h"
+#include "swap/io/device.h"
 #include "swap/io/engine.h"
 #include "swap/io/hist.h"
 #include "swap/table.h"
@@ -55,6 +57,7 @@
 
 struct paging_opts {
 	const char *file;      /* backing file of part 2 */
+	const char *device;    /* device model of its area, NULL: none */
 	struct bench_common c; /* --quick, --json, --out, ... */
 	uint64_t memory;       /* emulated memory of part 2, bytes */
 	uint64_t hit_big;      /* larger working set of part 1, bytes */
@@ -89,6 +92,11 @@ struct fault_result {
 	double majfault_med;		 /* median over rounds */
 	double engine_med;		 /* median of the engine runs */
 	double ratio;			 /* majfault_med / engine_med */
+	/* CPU time of the process and its context switches in the paging
+	 * rounds, and the CPU time of the engine's runs: what a fault and
+	 * what a read of the engine alone cost. */
+	uint64_t cpu_ns, nvcsw, nivcsw;
+	uint64_t engine_cpu_ns, engine_ios;
 };
 
 /* ---- part 1: hits ---------------------------------------------------------- */
@@ -230,6 +238,8 @@ struct fault_setup {
 	struct pgdat *pgdat;
 	unsigned int type;
 	uint64_t slots; /* of the area */
+	/* CPU time and reads of the engine_iops() runs */
+	uint64_t engine_cpu_ns, engine_ios;
 };
 
 struct fault_task {
@@ -249,6 +259,7 @@ static void *fault_task_main(void *arg)
 {
 	struct fault_task *t = arg;
 
+	mmu_task_thread_init(); /* as the tasks of swapemu run */
 	for (uint64_t i = 0; i < t->pages && !t->rc; i++)
 		t->rc = mmu_access(t->mm, PG_BASE + i * PAGE_SIZE, 8, true);
 	pthread_barrier_wait(t->bar); /* filled */
@@ -271,6 +282,19 @@ static void *fault_task_main(void *arg)
 	return NULL;
 }
 
+/* A device model on the area (--device): the same emulated device
+ * under the engine's runs and the paging rounds. */
+static int fault_device(struct fault_setup *s, const char *text)
+{
+	char err[256];
+	int rc = swap_dev_configure(swap_io_area_dev(s->io), text, err,
+				    sizeof(err));
+
+	if (rc)
+		fprintf(stderr, "bench paging: --device: %s\n", err);
+	return rc;
+}
+
 static int fault_setup(const struct paging_opts *o, struct fault_setup *s)
 {
 	struct swap_area_config acfg = {0};
@@ -291,6 +315,8 @@ static int fault_setup(const struct paging_opts *o, struct fault_setup *s)
 		rc = swap_extent_add(s->map, 0, s->slots, store, 0);
 	if (!rc)
 		rc = swap_io_area_attach(s->engine, s->map, "paging", &s->io);
+	if (!rc && o->device)
+		rc = fault_device(s, o->device);
 	if (!rc)
 		rc = swap_area_create(&acfg, &s->area);
 	if (!rc)
@@ -331,21 +357,48 @@ static void fault_teardown(struct fault_setup *s)
 		swap_io_engine_destroy(s->engine);
 }
 
+/* CPU time of the process so far (every thread), and its voluntary
+ * and involuntary context switches. */
+static uint64_t cpu_now_ns(uint64_t *nvcsw, uint64_t *nivcsw)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	if (nvcsw)
+		*nvcsw = (uint64_t)ru.ru_nvcsw;
+	if (nivcsw)
+		*nivcsw = (uint64_t)ru.ru_nivcsw;
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+		       1000000000u +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) *
+		       1000u;
+}
+
 /* The engine's IOPS: a closed loop of @qd random 4 KiB reads over the
  * area's slots (slot 0, the header, left out). */
 static double engine_iops(struct fault_setup *s, unsigned int qd,
 			  double seconds)
 {
 	struct engine_load_spec spec = {
-		.op = SWAP_IO_READ, .random = true, .bs = PAGE_SIZE, .qd = qd,
-		.base = PAGE_SIZE, .span = (s->slots - 1) * PAGE_SIZE,
+		.op = SWAP_IO_READ,
+		.random = true,
+		.bs = PAGE_SIZE,
+		.qd = qd,
+		.base = PAGE_SIZE,
+		.span = (s->slots - 1) * PAGE_SIZE,
 		.seconds = seconds,
 	};
+	uint64_t cpu0;
 	double iops;
 
 	if (posix_memalign((void **)&spec.mem, PAGE_SIZE, qd * PAGE_SIZE))
 		return -ENOMEM;
+	cpu0 = cpu_now_ns(NULL, NULL);
 	iops = engine_load_run(s->io, &spec);
+	if (iops > 0) {
+		s->engine_cpu_ns += cpu_now_ns(NULL, NULL) - cpu0;
+		s->engine_ios += (uint64_t)(iops * seconds);
+	}
 	free(spec.mem);
 	return iops;
 }
@@ -357,16 +410,21 @@ static void fault_round(const struct paging_opts *o, struct fault_setup *s,
 {
 	struct vmstat *vs = pgdat_vmstat(s->pgdat);
 	uint64_t v0[NR_VM_EVENT_ITEMS], v1[NR_VM_EVENT_ITEMS], t0, t1;
+	uint64_t cpu0, vcs0, ivcs0, vcs1, ivcs1;
 	struct swap_hist_summary all;
 
 	pgdat_fault_latency_reset(s->pgdat);
 	vmstat_snapshot(vs, v0);
+	cpu0 = cpu_now_ns(&vcs0, &ivcs0);
 	t0 = bench_now_ns();
 	for (unsigned int k = 0; k < o->tasks; k++)
 		t[k].deadline = t0 + (uint64_t)(o->seconds * 1e9);
 	pthread_barrier_wait(bar); /* go */
 	pthread_barrier_wait(bar); /* over */
 	t1 = bench_now_ns();
+	r->cpu_ns += cpu_now_ns(&vcs1, &ivcs1) - cpu0;
+	r->nvcsw += vcs1 - vcs0;
+	r->nivcsw += ivcs1 - ivcs0;
 	vmstat_snapshot(vs, v1);
 	r->majfault_s[round] =
 		(double)(v1[PGMAJFAULT] - v0[PGMAJFAULT]) * 1e9 / (t1 - t0);
@@ -417,6 +475,8 @@ static int bench_faults(const struct paging_opts *o, struct fault_result *r)
 		}
 		r->engine_iops[o->rounds] =
 			engine_iops(&s, o->tasks, o->seconds);
+		r->engine_cpu_ns = s.engine_cpu_ns;
+		r->engine_ios = s.engine_ios;
 	}
 	for (unsigned int k = 0; k < started; k++) {
 		pthread_join(t[k].thread, NULL);
@@ -495,6 +555,15 @@ faults:
 		"  reclaim: pgscan %" PRIu64 ", pgsteal %" PRIu64 "\n",
 		r->pswpin, r->swap_ra, r->pswpout, r->majlat.p50 / 1e3,
 		r->majlat.p99 / 1e3, r->pgscan, r->pgsteal);
+	if (r->majfaults && r->engine_ios)
+		fprintf(f,
+			"  CPU per major fault %.1f us (engine alone %.1f us "
+			"per read); context switches per fault %.2f "
+			"voluntary, %.2f involuntary\n",
+			r->cpu_ns / 1e3 / (double)r->majfaults,
+			r->engine_cpu_ns / 1e3 / (double)r->engine_ios,
+			(double)r->nvcsw / (double)r->majfaults,
+			(double)r->nivcsw / (double)r->majfaults);
 	return ok && r->ratio >= FAULT_TARGET;
 }
 
@@ -563,6 +632,7 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 	static const struct option longopts[] = {
 		BENCH_COMMON_OPTIONS,
 		{"file", required_argument, NULL, 'f'},
+		{"device", required_argument, NULL, 'd'},
 		{"memory", required_argument, NULL, 'm'},
 		{"tasks", required_argument, NULL, 'T'},
 		{"seconds", required_argument, NULL, 't'},
@@ -577,6 +647,9 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 		switch (c) {
 		case 'f':
 			o->file = optarg;
+			break;
+		case 'd':
+			o->device = optarg;
 			break;
 		case 'm':
 			if (swap_size_parse(optarg, &o->memory))
@@ -723,7 +796,8 @@ int bench_paging_main(int argc, char **argv)
 			"usage: swapemu bench paging " BENCH_COMMON_USAGE "\n"
 			"       [--file PATH] [--memory SIZE] [--tasks N] "
 			"[--seconds S]\n"
-			"       [--rounds N] [--keep] [--only hits|faults]\n");
+			"       [--rounds N] [--keep] [--only hits|faults] "
+			"[--device MODEL]\n");
 		return rc > 0 ? 0 : 2;
 	}
 	rc = bench_report_begin("paging", &o.c, argc, argv, &rep);

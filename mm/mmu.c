@@ -899,6 +899,13 @@ static int access_range(struct mm *mm, uint64_t addr, size_t len, bool write,
 	return 0;
 }
 
+int mmu_task_thread_init(void)
+{
+	struct sched_param sp = {.sched_priority = 0};
+
+	return -pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+}
+
 int mmu_access(struct mm *mm, uint64_t addr, uint32_t len, bool write)
 {
 	return access_range(mm, addr, len, write, NULL, NULL);

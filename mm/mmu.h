@@ -56,6 +56,18 @@ int mmu_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 int mmu_fork(struct mm *parent, int child_id, struct mm **child);
 
 /*
+ * Make the calling thread fit to run a task (the accesses of address
+ * spaces): it becomes SCHED_BATCH, so that a task woken by the IO
+ * completion of its swap-in waits for a CPU instead of preempting the IO
+ * engine's ring thread that woke it.  In the kernel an interrupt handler
+ * is not preempted by the task it wakes; here the ring thread plays that
+ * part, and each preemption would hold every other completion and
+ * submission of the ring until the task sleeps again.  Returns 0 or
+ * -errno (the thread then keeps its policy and runs all the same).
+ */
+int mmu_task_thread_init(void);
+
+/*
  * Read or write @len bytes at @addr (may cross pages).  A write stores
  * a value that changes on every write, so swapped data is always fresh.
  * Returns 0, -EFAULT (not mapped), -ENOMEM (out of memory and swap),

@@ -357,6 +357,7 @@ static void *task_main(void *arg)
 	struct run_task *t = arg;
 	struct workload_op *ops;
 
+	mmu_task_thread_init(); /* best effort: runs either way */
 	for (;;) {
 		unsigned int n = queue_peek(&t->q, &ops, 4 * RUN_BATCH);
 

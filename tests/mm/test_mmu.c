@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of mm/mmu.c: anonymous faults, the zero page, fork and copy on
  * write, munmap and exit. */
+#include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #include "mm_test.h"
@@ -341,6 +343,28 @@ static void test_hit_rate(void **state)
 	hit_rate(4096); /* 16 MiB: memory latency shows */
 }
 
+/* A task thread is SCHED_BATCH; the thread that made it is not changed. */
+static void *task_thread(void *arg)
+{
+	int *policy = arg;
+
+	if (mmu_task_thread_init() == 0)
+		*policy = sched_getscheduler(0);
+	return NULL;
+}
+
+static void test_task_thread_init(void **state)
+{
+	int policy = -1, before = sched_getscheduler(0);
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(pthread_create(&th, NULL, task_thread, &policy), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(policy, SCHED_BATCH);
+	assert_int_equal(sched_getscheduler(0), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_munmap_split),
 		cmocka_unit_test(test_access_ops),
 		cmocka_unit_test(test_hit_rate),
+		cmocka_unit_test(test_task_thread_init),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
