@@ -142,6 +142,7 @@ static void ring_complete(struct io_ring *r, struct io_req *req)
 			       ? req->backing_end_ns - req->backing_start_ns
 			       : 0);
 	req->done(req->ctx, res);
+	r->woke = true;
 	io_area_put(a);
 	io_req_free(r, req);
 }
@@ -430,7 +431,12 @@ static bool ring_news(struct io_ring *r)
  * (adaptive, see ring_learn_poll()) catches submissions that follow
  * completions closely; a timer due within the learned wakeup lag is
  * polled for, as a sleep would overshoot it.  Neither while the CPU is
- * contended: a preempted poll loses more than the sleep it saves.
+ * contended: a preempted poll loses more than the sleep it saves.  No idle
+ * window right after completions on a ring without passthrough commands:
+ * their callbacks woke the threads that will submit next (the paging
+ * engine's tasks, SCHED_BATCH), and a polling ring thread keeps them off
+ * its CPU.  A FUSE ring keeps it: its next requests come from the kernel,
+ * not from threads the callbacks woke.
  */
 static uint64_t ring_poll_until(const struct io_ring *r, uint64_t now,
 				uint64_t next)
@@ -439,6 +445,8 @@ static uint64_t ring_poll_until(const struct io_ring *r, uint64_t now,
 
 	if (now < r->contended_until)
 		return 0;
+	if (r->woke && !r->cmd_inflight)
+		until = 0;
 	if (next != UINT64_MAX && next <= now + r->wake_lag_ns && next > until)
 		until = next;
 	return until;
@@ -559,6 +567,7 @@ static void ring_enter(struct io_ring *r)
 		news = ring_sleep(r, next);
 	atomic_store(&r->sleeping, false);
 	ring_learn_poll(r, news ? io_now_ns() - start : UINT64_MAX);
+	r->woke = false;
 }
 
 /* Create the ring in its own thread (SINGLE_ISSUER wants that). */
