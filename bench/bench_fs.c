@@ -164,20 +164,6 @@ static void fsb_pidfile(const struct fsb_state *st, pid_t daemon)
 	fclose(f);
 }
 
-/* The transport the mount reports in .swapemu/fuse ("transport X"). */
-static void fsb_transport(struct fsb_state *st)
-{
-	char path[PATH_MAX + 32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/.swapemu/fuse", st->mnt);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "transport %31s", st->transport) != 1)
-		snprintf(st->transport, sizeof(st->transport), "unknown");
-	if (f)
-		fclose(f);
-}
-
 /*
  * Mount the file system with one area of @size whose backing file is
  * opened @cache ("direct" or "buffered"); wait until it is up.
@@ -203,7 +189,10 @@ static int fsb_mount(struct fsb_state *st, uint64_t size, const char *cache)
 	if (!rc) {
 		fsb_pidfile(st, daemon);
 		st->cache = cache;
-		fsb_transport(st);
+		if (host_fuse_transport(st->mnt, st->transport,
+					sizeof(st->transport)))
+			snprintf(st->transport, sizeof(st->transport),
+				 "unknown");
 	}
 	return rc;
 }

@@ -239,25 +239,10 @@ static void demo_probe(struct demo *d)
 
 /* ---- steps 1 and 2: mount and areas ------------------------------------- */
 
-/* The transport line of .swapemu/fuse, for the log. */
-static void demo_transport(const char *mnt)
-{
-	char path[PATH_MAX + 32], t[32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/.swapemu/fuse", mnt);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fscanf(f, "transport %31s", t) == 1)
-		say("  FUSE requests reach the daemon over %s\n", t);
-	fclose(f);
-}
-
 static int demo_mount(struct demo *d)
 {
 	struct demo_env *e = &d->env;
-	char log[PATH_MAX + 16];
+	char log[PATH_MAX + 16], transport[32];
 	struct host_mount_config cfg = {
 		.mountpoint = e->mnt, .backing = e->back, .log = log};
 	int rc;
@@ -278,7 +263,8 @@ static int demo_mount(struct demo *d)
 		return command_fail(CMD, rc, "mounting %s", e->mnt);
 	}
 	e->mounted = true;
-	demo_transport(e->mnt);
+	if (!host_fuse_transport(e->mnt, transport, sizeof(transport)))
+		say("  FUSE requests reach the daemon over %s\n", transport);
 	return 0;
 }
 

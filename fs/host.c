@@ -980,6 +980,24 @@ int host_fuse_ring_enable(void)
 	return rc;
 }
 
+int host_fuse_transport(const char *mountpoint, char *buf, size_t len)
+{
+	char path[PATH_MAX + 32], word[32];
+	FILE *f;
+	int rc = -EINVAL;
+
+	snprintf(path, sizeof(path), "%s/.swapemu/fuse", mountpoint);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "transport %31s", word) == 1) {
+		snprintf(buf, len, "%s", word);
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
 /* ---- counters ---- */
 
 int host_stat_key(const char *path, const char *key, uint64_t *val)

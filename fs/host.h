@@ -65,6 +65,12 @@ void host_clear_interrupt(void);
  */
 int host_fuse_ring_enable(void);
 
+/*
+ * How the swapemu mount at @mountpoint takes its FUSE requests, from its
+ * .swapemu/fuse ("io_uring" or "/dev/fuse"), into @buf.  0 or -errno.
+ */
+int host_fuse_transport(const char *mountpoint, char *buf, size_t len);
+
 /* ---- the registry ---- */
 
 /*

@@ -193,8 +193,12 @@ static bool stripes_share(struct fs_area *a, uint64_t mask, bool wait)
 	bool ok;
 
 	pthread_mutex_lock(&a->rmw_lock);
-	while (!(ok = !((a->rmw_busy | a->rmw_want) & mask)) && wait)
+	for (;;) {
+		ok = !((a->rmw_busy | a->rmw_want) & mask);
+		if (ok || !wait)
+			break;
 		pthread_cond_wait(&a->rmw_cond, &a->rmw_lock);
+	}
 	if (ok)
 		stripes_count(a, mask, 1);
 	pthread_mutex_unlock(&a->rmw_lock);
@@ -260,6 +264,16 @@ int fs_io_read(fuse_req_t req, struct fs_area *a, size_t size, off_t off)
 	return rc < 0 ? rc : 0;
 }
 
+/* Whole blocks [@off, @off + @len) of @a now hold @buf: mirror them. */
+static void write_landed(struct fs_area *a, uint64_t off, uint64_t len,
+			 const void *buf)
+{
+	fs_area_mirror_write(a, off, len);
+	if (off == 0)
+		fs_area_header_written(a, buf);
+	clock_gettime(CLOCK_REALTIME, &a->mtime);
+}
+
 /* The write itself finished: mirror, unlock, reply. */
 static void write_done(void *ctx, int64_t res)
 {
@@ -267,12 +281,8 @@ static void write_done(void *ctx, int64_t res)
 	struct fs_area *a = io->area;
 	struct fs_pool *pool = &a->fs->pool;
 
-	if (res >= 0) {
-		fs_area_mirror_write(a, io->off, io->len);
-		if (io->off == 0)
-			fs_area_header_written(a, io->buf);
-		clock_gettime(CLOCK_REALTIME, &a->mtime);
-	}
+	if (res >= 0)
+		write_landed(a, io->off, io->len, io->buf);
 	stripes_give(a, io->stripes, io->shared);
 	if (res < 0)
 		fuse_reply_err(io->req, (int)-res);
@@ -528,12 +538,8 @@ static void direct_write_done(void *ctx, int64_t res)
 	struct fs_direct *d = ctx;
 	struct fs_area *a = d->area;
 
-	if (res >= 0) {
-		fs_area_mirror_write(a, d->off, d->len);
-		if (d->off == 0)
-			fs_area_header_written(a, d->buf);
-		clock_gettime(CLOCK_REALTIME, &a->mtime);
-	}
+	if (res >= 0)
+		write_landed(a, d->off, d->len, d->buf);
 	stripes_give(a, d->stripes, true);
 	fs_area_io_end(a);
 	d->done(d, res);

@@ -95,7 +95,6 @@ struct fs_ring {
 	struct fs *fs;
 	struct fuse_session *se;
 	int fd;			      /* /dev/fuse of the session */
-	enum fs_ring_mode mode;	      /* what was asked for */
 	unsigned int nr_queues;	      /* possible CPUs */
 	unsigned int per_queue;	      /* entries per queue */
 	unsigned int nr_ents;	      /* all entries */
@@ -120,8 +119,6 @@ struct fs_ring {
 	unsigned int nr_workers;
 	pthread_t workers[FS_RING_WORKERS];
 };
-
-static void ring_commit(struct fs_ring_ent *ent);
 
 const char *fs_ring_mode_name(enum fs_ring_mode m)
 {
@@ -189,6 +186,14 @@ static void ent_prep(struct swap_io_cmd *cmd, struct io_uring_sqe *sqe)
 	req->commit_id = ent->hdr->ent.commit_id;
 }
 
+static void ring_commit(struct fs_ring_ent *ent)
+{
+	int rc = swap_io_cmd_submit(ent->ring->fs->engine, 0, &ent->cmd);
+
+	if (rc)
+		ring_fail(ent->ring, "commit", rc);
+}
+
 /* Answer the entry's request: @err (positive errno) or @len payload
  * bytes already in place. */
 static void ent_reply(struct fs_ring_ent *ent, int err, size_t len)
@@ -203,14 +208,6 @@ static void ent_reply(struct fs_ring_ent *ent, int err, size_t len)
 	memcpy(ent->hdr->in_out, &out, sizeof(out));
 	ent->hdr->ent.payload_sz = err ? 0 : (uint32_t)len;
 	ring_commit(ent);
-}
-
-static void ring_commit(struct fs_ring_ent *ent)
-{
-	int rc = swap_io_cmd_submit(ent->ring->fs->engine, 0, &ent->cmd);
-
-	if (rc)
-		ring_fail(ent->ring, "commit", rc);
 }
 
 static void fast_done(struct fs_direct *d, int64_t res)
@@ -390,6 +387,7 @@ static ssize_t slow_reply(struct fs_ring_ent *ent, const struct iovec *iov,
 	for (int i = 1; i < count; i++) {
 		if (len + iov[i].iov_len > ent->ring->payload_len) {
 			ent_reply(ent, EIO, 0);
+			errno = EMSGSIZE;
 			return -1;
 		}
 		memmove(ent->payload + len, iov[i].iov_base, iov[i].iov_len);
@@ -458,7 +456,7 @@ static ssize_t hook_writev(int fd, struct iovec *iov, int count, void *userdata)
 	       !out->error && count > 1 &&
 	       iov[1].iov_len >= offsetof(struct fuse_init_out, flags2) +
 					 sizeof(uint32_t);
-	if (init && atomic_load(&r->offered) && r->mode != FS_RING_OFF) {
+	if (init && atomic_load(&r->offered)) {
 		struct fuse_init_out *io = iov[1].iov_base;
 
 		if (io->flags & FR_INIT_EXT)
@@ -554,7 +552,6 @@ int fs_ring_setup(struct fs *fs, struct fuse_session *se,
 	fs->ring = r;
 	r->fs = fs;
 	r->se = se;
-	r->mode = mode;
 	r->fd = fuse_session_fd(se);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);

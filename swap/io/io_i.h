@@ -200,7 +200,7 @@ struct io_ring {
 	bool taskrun_flag;          /* ring thread: kernel flags pending CQEs */
 	bool stop;                  /* ring thread: exit when idle */
 	bool starting;              /* ring thread: in io_ring_start_now */
-	bool woke;                  /* ring thread: completed IO this pass */
+	bool woke;                  /* ring thread: completed IO since it slept */
 	unsigned int cq_entries;    /* ring thread: CQ size */
 	unsigned int sqe_inflight;  /* ring thread: SQEs not yet reaped */
 	unsigned int cmd_inflight;  /* ring thread: of them, commands */

@@ -63,16 +63,6 @@ static void ring_take_inbox(struct io_ring *r)
 	r->pending_tail = &tail->next;
 }
 
-static struct io_uring_sqe *ring_get_sqe(struct io_ring *r);
-
-static void ring_arm_wake(struct io_ring *r)
-{
-	struct io_uring_sqe *sqe = ring_get_sqe(r);
-
-	io_uring_prep_read(sqe, r->efd, &r->efd_value, sizeof(r->efd_value), 0);
-	io_uring_sqe_set_data64(sqe, RING_TAG_WAKE);
-}
-
 /* An SQE to fill, submitting the full queue first if need be. */
 static struct io_uring_sqe *ring_get_sqe(struct io_ring *r)
 {
@@ -83,6 +73,14 @@ static struct io_uring_sqe *ring_get_sqe(struct io_ring *r)
 		sqe = io_uring_get_sqe(&r->ring);
 	}
 	return sqe;
+}
+
+static void ring_arm_wake(struct io_ring *r)
+{
+	struct io_uring_sqe *sqe = ring_get_sqe(r);
+
+	io_uring_prep_read(sqe, r->efd, &r->efd_value, sizeof(r->efd_value), 0);
+	io_uring_sqe_set_data64(sqe, RING_TAG_WAKE);
 }
 
 int io_ring_cmd_prep(struct io_ring *r, void *arg)
@@ -100,8 +98,6 @@ int io_ring_cmd_prep(struct io_ring *r, void *arg)
 		io_uring_submit(&r->ring);
 	return 0;
 }
-
-static bool ring_room(const struct io_ring *r);
 
 static void ring_stall(struct io_ring *r, struct io_req *req)
 {
@@ -199,6 +195,11 @@ static void ring_start(struct io_ring *r, struct io_req *req, uint64_t now_ns)
 	io_req_free(r, req);
 }
 
+static bool ring_room(const struct io_ring *r)
+{
+	return r->sqe_inflight < r->cq_entries;
+}
+
 /*
  * A request submitted by a callback of this ring: start it now, while the
  * thread is still reaping, rather than on its next pass, so that IO that
@@ -215,14 +216,9 @@ bool io_ring_start_now(struct io_ring *r, struct io_req *req)
 	    swap_dev_active(req->area->dev))
 		return false;
 	r->starting = true;
-	ring_start(r, req, io_now_ns());
+	ring_start_req(r, req, io_now_ns());
 	r->starting = false;
 	return true;
-}
-
-static bool ring_room(const struct io_ring *r)
-{
-	return r->sqe_inflight < r->cq_entries;
 }
 
 /*
