@@ -903,6 +903,7 @@ int mmu_task_thread_init(void)
 {
 	struct sched_param sp = {.sched_priority = 0};
 
+	pthread_setname_np(pthread_self(), "swapemu-task");
 	return -pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 }
 

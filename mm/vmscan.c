@@ -434,6 +434,7 @@ static void *kswapd_main(void *arg)
 	struct pgdat *pgdat = arg;
 	struct kswapd *k = pgdat->kswapd;
 
+	pthread_setname_np(pthread_self(), "swapemu-kswapd");
 	pthread_mutex_lock(&k->lock);
 	for (;;) {
 		while (!k->wake && !k->stop)
