@@ -39,6 +39,7 @@
 #include "mm/page_io.h"
 #include "mm/pgdat.h"
 #include "mm/vmscan.h"
+#include "mm/vcpu.h"
 #include "mm/vmstat.h"
 #include "mm/workload.h"
 #include "swap/area.h"
@@ -63,6 +64,8 @@ struct paging_opts {
 	uint64_t hit_big;      /* larger working set of part 1, bytes */
 	double seconds;	       /* per measurement */
 	unsigned int tasks;    /* faulting tasks */
+	unsigned int cpus;     /* emulated CPUs running them; 0: a thread each
+				  (default: as many as the machine has) */
 	unsigned int rounds;   /* engine, paging, engine ... */
 	bool keep;	       /* keep the backing file */
 	bool no_hits;	       /* --only faults */
@@ -88,6 +91,7 @@ struct fault_result {
 	uint64_t swap_ra;      /* idem */
 	uint64_t pgscan;       /* idem, kswapd + direct */
 	uint64_t pgsteal;      /* idem, kswapd + direct */
+	uint64_t throttled;    /* reclaim waits for writeback */
 	struct swap_hist_summary majlat; /* last round */
 	double majfault_med;		 /* median over rounds */
 	double engine_med;		 /* median of the engine runs */
@@ -255,31 +259,67 @@ struct fault_task {
 	pthread_t thread;
 };
 
+/* Touch every page of the task's region: it all goes to swap. */
+static void fault_fill(struct fault_task *t)
+{
+	for (uint64_t i = 0; i < t->pages && !t->rc; i++)
+		t->rc = mmu_access(t->mm, PG_BASE + i * PAGE_SIZE, 8, true);
+}
+
+/* Random reads over the region until the round's deadline. */
+static void fault_timed(struct fault_task *t)
+{
+	while (!t->rc && bench_now_ns() < t->deadline) {
+		for (int k = 0; k < 16 && !t->rc; k++) {
+			uint64_t x = splitmix(&t->rng);
+
+			t->rc = mmu_access(t->mm,
+					   PG_BASE +
+						   (x % t->pages) * PAGE_SIZE +
+						   (x >> 55) * 8,
+					   8, false);
+			t->accesses++;
+		}
+	}
+}
+
+/* A task with a thread of its own (no --cpus). */
 static void *fault_task_main(void *arg)
 {
 	struct fault_task *t = arg;
 
 	mmu_task_thread_init(); /* as the tasks of swapemu run */
-	for (uint64_t i = 0; i < t->pages && !t->rc; i++)
-		t->rc = mmu_access(t->mm, PG_BASE + i * PAGE_SIZE, 8, true);
+	fault_fill(t);
 	pthread_barrier_wait(t->bar); /* filled */
 	for (unsigned int r = 0; r < t->rounds; r++) {
 		pthread_barrier_wait(t->bar); /* deadline set */
-		while (!t->rc && bench_now_ns() < t->deadline) {
-			for (int k = 0; k < 16 && !t->rc; k++) {
-				uint64_t x = splitmix(&t->rng);
-
-				t->rc = mmu_access(
-					t->mm,
-					PG_BASE + (x % t->pages) * PAGE_SIZE +
-						(x >> 55) * 8,
-					8, false);
-				t->accesses++;
-			}
-		}
+		fault_timed(t);
 		pthread_barrier_wait(t->bar); /* round over */
 	}
 	return NULL;
+}
+
+/* The same phases as tasks of the emulated CPUs (--cpus). */
+static void fault_vtask_fill(void *arg)
+{
+	fault_fill(arg);
+}
+
+static void fault_vtask_timed(void *arg)
+{
+	fault_timed(arg);
+}
+
+/* Run one phase of every task on the emulated CPUs. */
+static int fault_vphase(struct vcpus *v, struct fault_task *t, unsigned int n,
+			void (*fn)(void *))
+{
+	int rc = 0;
+
+	for (unsigned int k = 0; k < n && !rc; k++)
+		rc = vcpu_spawn(v, fn, &t[k]);
+	vcpu_wait_idle(v);
+	return rc;
 }
 
 /* A device model on the area (--device): the same emulated device
@@ -406,7 +446,8 @@ static double engine_iops(struct fault_setup *s, unsigned int qd,
 /* One timed round of the tasks (they wait at the barrier). */
 static void fault_round(const struct paging_opts *o, struct fault_setup *s,
 			struct fault_task *t, pthread_barrier_t *bar,
-			struct fault_result *r, unsigned int round)
+			struct vcpus *v, struct fault_result *r,
+			unsigned int round)
 {
 	struct vmstat *vs = pgdat_vmstat(s->pgdat);
 	uint64_t v0[NR_VM_EVENT_ITEMS], v1[NR_VM_EVENT_ITEMS], t0, t1;
@@ -419,8 +460,13 @@ static void fault_round(const struct paging_opts *o, struct fault_setup *s,
 	t0 = bench_now_ns();
 	for (unsigned int k = 0; k < o->tasks; k++)
 		t[k].deadline = t0 + (uint64_t)(o->seconds * 1e9);
-	pthread_barrier_wait(bar); /* go */
-	pthread_barrier_wait(bar); /* over */
+	if (v) {
+		if (fault_vphase(v, t, o->tasks, fault_vtask_timed))
+			t[0].rc = -ENOMEM;
+	} else {
+		pthread_barrier_wait(bar); /* go */
+		pthread_barrier_wait(bar); /* over */
+	}
 	t1 = bench_now_ns();
 	r->cpu_ns += cpu_now_ns(&vcs1, &ivcs1) - cpu0;
 	r->nvcsw += vcs1 - vcs0;
@@ -434,6 +480,7 @@ static void fault_round(const struct paging_opts *o, struct fault_setup *s,
 	r->swap_ra += v1[SWAP_RA] - v0[SWAP_RA];
 	r->pgscan += v1[PGSCAN_KSWAPD] - v0[PGSCAN_KSWAPD] + v1[PGSCAN_DIRECT] -
 		     v0[PGSCAN_DIRECT];
+	r->throttled += v1[RECLAIM_THROTTLED] - v0[RECLAIM_THROTTLED];
 	r->pgsteal += v1[PGSTEAL_KSWAPD] - v0[PGSTEAL_KSWAPD] +
 		      v1[PGSTEAL_DIRECT] - v0[PGSTEAL_DIRECT];
 	pgdat_fault_latency(s->pgdat, &all, &r->majlat);
@@ -444,6 +491,7 @@ static int bench_faults(const struct paging_opts *o, struct fault_result *r)
 	struct fault_setup s = {0};
 	struct fault_task *t = calloc(o->tasks, sizeof(*t));
 	pthread_barrier_t bar;
+	struct vcpus *v = NULL;
 	unsigned int started = 0;
 	uint64_t pages = 4 * o->memory / PAGE_SIZE / o->tasks;
 	int rc = t ? fault_setup(o, &s) : -ENOMEM;
@@ -451,6 +499,8 @@ static int bench_faults(const struct paging_opts *o, struct fault_result *r)
 	pthread_barrier_init(&bar, NULL, o->tasks + 1);
 	if (!rc)
 		rc = vmscan_kswapd_run(s.pgdat);
+	if (!rc && o->cpus)
+		rc = vcpu_start(o->cpus, &v);
 	for (unsigned int k = 0; k < o->tasks && !rc; k++) {
 		t[k] = (struct fault_task){.s = &s,
 					   .bar = &bar,
@@ -460,29 +510,33 @@ static int bench_faults(const struct paging_opts *o, struct fault_result *r)
 		rc = mmu_mm_create(s.pgdat, (int)k, &t[k].mm);
 		if (!rc)
 			rc = mmu_mmap(t[k].mm, PG_BASE, pages * PAGE_SIZE);
-		if (!rc)
+		if (!rc && !v)
 			rc = -pthread_create(&t[k].thread, NULL,
 					     fault_task_main, &t[k]);
-		started += !rc;
+		started += !rc && !v;
 	}
+	if (!rc && v)
+		rc = fault_vphase(v, t, o->tasks, fault_vtask_fill);
 	if (!rc) {
-		pthread_barrier_wait(&bar); /* filled */
+		if (!v)
+			pthread_barrier_wait(&bar); /* filled */
 		for (unsigned int i = 0; i < o->rounds; i++) {
 			progress_step(i, "faults");
 			r->engine_iops[i] =
 				engine_iops(&s, o->tasks, o->seconds);
-			fault_round(o, &s, t, &bar, r, i);
+			fault_round(o, &s, t, &bar, v, r, i);
 		}
 		r->engine_iops[o->rounds] =
 			engine_iops(&s, o->tasks, o->seconds);
 		r->engine_cpu_ns = s.engine_cpu_ns;
 		r->engine_ios = s.engine_ios;
 	}
-	for (unsigned int k = 0; k < started; k++) {
+	for (unsigned int k = 0; k < started; k++)
 		pthread_join(t[k].thread, NULL);
+	vcpu_stop(v);
+	for (unsigned int k = 0; k < o->tasks && t; k++)
 		if (t[k].rc && !rc)
 			rc = t[k].rc;
-	}
 	if (s.pgdat)
 		vmscan_kswapd_stop(s.pgdat);
 	for (unsigned int k = 0; k < o->tasks && t; k++)
@@ -534,10 +588,15 @@ static bool print_table(FILE *f, const struct paging_opts *o,
 	if (o->no_faults)
 		return ok;
 faults:
+	char on[48] = ", a thread each";
+
+	if (o->cpus)
+		snprintf(on, sizeof(on), " on %u emulated CPU%s", o->cpus,
+			 o->cpus > 1 ? "s" : "");
 	fprintf(f,
-		"\nfaults, %u tasks, random reads over 4x memory (%" PRIu64
+		"\nfaults, %u tasks%s, random reads over 4x memory (%" PRIu64
 		" MiB memory, %" PRIu64 " MiB working set), %s:\n",
-		o->tasks, o->memory >> 20, 4 * o->memory >> 20, o->file);
+		o->tasks, on, o->memory >> 20, 4 * o->memory >> 20, o->file);
 	for (unsigned int i = 0; i < o->rounds; i++)
 		fprintf(f,
 			"  round %u: engine %8.0f IOPS, paging %8.0f "
@@ -552,9 +611,10 @@ faults:
 	fprintf(f,
 		"  pswpin %" PRIu64 " (swap_ra %" PRIu64 "), pswpout %" PRIu64
 		"; major fault p50 %.0f us, p99 %.0f us\n"
-		"  reclaim: pgscan %" PRIu64 ", pgsteal %" PRIu64 "\n",
+		"  reclaim: pgscan %" PRIu64 ", pgsteal %" PRIu64
+		", throttled %" PRIu64 "\n",
 		r->pswpin, r->swap_ra, r->pswpout, r->majlat.p50 / 1e3,
-		r->majlat.p99 / 1e3, r->pgscan, r->pgsteal);
+		r->majlat.p99 / 1e3, r->pgscan, r->pgsteal, r->throttled);
 	if (r->majfaults && r->engine_ios)
 		fprintf(f,
 			"  CPU per major fault %.1f us (engine alone %.1f us "
@@ -593,11 +653,11 @@ static void print_json(FILE *f, const void *ctx)
 			h[i].faults, h[i].raw_per_s, HIT_TARGET,
 			h[i].per_s >= HIT_TARGET ? "true" : "false");
 	fprintf(f,
-		"],\"faults\":{\"file\":\"%s\",\"tasks\":%u,"
+		"],\"faults\":{\"file\":\"%s\",\"tasks\":%u,\"cpus\":%u,"
 		"\"memory\":%" PRIu64 ",\"working_set\":%" PRIu64
 		",\"seconds\":%.2f,\"rounds\":%u,\"majfault_per_s\":[",
-		o->file, o->tasks, o->memory, 4 * o->memory, o->seconds,
-		o->rounds);
+		o->file, o->tasks, o->cpus, o->memory, 4 * o->memory,
+		o->seconds, o->rounds);
 	for (unsigned int i = 0; i < o->rounds; i++)
 		fprintf(f, "%s%.0f", i ? "," : "", r->majfault_s[i]);
 	fputs("],\"engine_iops\":[", f);
@@ -609,12 +669,13 @@ static void print_json(FILE *f, const void *ctx)
 		"\"pgmajfault\":%" PRIu64 ",\"pswpin\":%" PRIu64
 		",\"swap_ra\":%" PRIu64 ",\"pswpout\":%" PRIu64
 		",\"pgscan\":%" PRIu64 ",\"pgsteal\":%" PRIu64
+		",\"reclaim_throttled\":%" PRIu64
 		",\"majfault_p50_ns\":%" PRIu64 ",\"majfault_p99_ns\":%" PRIu64
 		"}",
 		r->majfault_med, r->engine_med, r->ratio, FAULT_TARGET,
 		r->ratio >= FAULT_TARGET ? "true" : "false", r->majfaults,
 		r->pswpin, r->swap_ra, r->pswpout, r->pgscan, r->pgsteal,
-		r->majlat.p50, r->majlat.p99);
+		r->throttled, r->majlat.p50, r->majlat.p99);
 }
 
 /* ---- main ------------------------------------------------------------------------ */
@@ -635,6 +696,7 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 		{"device", required_argument, NULL, 'd'},
 		{"memory", required_argument, NULL, 'm'},
 		{"tasks", required_argument, NULL, 'T'},
+		{"cpus", required_argument, NULL, 'C'},
 		{"seconds", required_argument, NULL, 't'},
 		{"rounds", required_argument, NULL, 'r'},
 		{"keep", no_argument, NULL, 'k'},
@@ -657,6 +719,11 @@ static int parse_opts(int argc, char **argv, struct paging_opts *o)
 			break;
 		case 'T':
 			o->tasks = (unsigned int)atoi(optarg);
+			break;
+		case 'C':
+			o->cpus = (unsigned int)atoi(optarg);
+			if (o->cpus > VCPU_MAX)
+				return -EINVAL;
 			break;
 		case 't':
 			o->seconds = atof(optarg);
@@ -784,6 +851,7 @@ int bench_paging_main(int argc, char **argv)
 				.hit_big = 256u << 20,
 				.seconds = 5,
 				.tasks = 16,
+				.cpus = vcpu_online(),
 				.rounds = 3};
 	struct hit_result h[2] = {{0}};
 	struct fault_result *r = calloc(1, sizeof(*r));
@@ -795,7 +863,7 @@ int bench_paging_main(int argc, char **argv)
 		fprintf(rc > 0 ? stdout : stderr,
 			"usage: swapemu bench paging " BENCH_COMMON_USAGE "\n"
 			"       [--file PATH] [--memory SIZE] [--tasks N] "
-			"[--seconds S]\n"
+			"[--cpus N] [--seconds S]\n"
 			"       [--rounds N] [--keep] [--only hits|faults] "
 			"[--device MODEL]\n");
 		return rc > 0 ? 0 : 2;

@@ -25,6 +25,7 @@
 #include "mm/node.h"
 #include "mm/run.h"
 #include "mm/trace.h"
+#include "mm/vcpu.h"
 #include "mm/workload.h"
 #include "swap/area.h"
 #include "swap/header.h"
@@ -52,6 +53,7 @@ struct run_args {
 	bool vma_ra;			    /* VMA readahead, else cluster */
 	bool ra_off;			    /* --readahead off */
 	bool no_opt;			    /* skip Belady's OPT */
+	unsigned int cpus;		    /* --cpus, 0: a thread per task */
 	bool has_seed;			    /* --seed given */
 	uint64_t seed;			    /* its value */
 	const char *json;		    /* --json FILE or "-" */
@@ -73,7 +75,7 @@ static const char run_help[] =
 	"[:policy=cluster|scan][:swapoff=N]]...\n"
 	"                   [--create SIZE] [--readahead off|cluster|vma]\n"
 	"                   [--page-cluster N] [--json FILE|-] [--seed N]\n"
-	"                   [--no-opt] WORKLOAD\n"
+	"                   [--cpus N] [--no-opt] WORKLOAD\n"
 	"\n"
 	"Run WORKLOAD on emulated memory of --frames pages (or --memory\n"
 	"bytes, default 64M), swapping to the --swap files, and print the\n"
@@ -98,6 +100,10 @@ static const char run_help[] =
 	"  --json FILE|-       the result as JSON (- for stdout; the table\n"
 	"                      then goes to stderr)\n"
 	"  --seed N            seed of a generated workload\n"
+	"  --cpus N            run the tasks on N emulated CPUs (a task\n"
+	"                      waiting for a swap-in gives its CPU to the\n"
+	"                      next; default: as many as the machine has);\n"
+	"                      0: a thread per task\n"
 	"  --no-opt            do not compute Belady's OPT and LRU\n";
 
 /* ---- arguments ------------------------------------------------------------ */
@@ -247,6 +253,13 @@ static int parse_opt(struct run_args *a, int c, const char *arg)
 	case 'n':
 		a->no_opt = true;
 		return 0;
+	case 'C':
+		if (parse_uint(arg, VCPU_MAX, &v))
+			return command_fail("run", -EINVAL,
+					    "--cpus must be 0..%u, not '%s'",
+					    VCPU_MAX, arg);
+		a->cpus = (unsigned int)v;
+		return 0;
 	default:
 		return 2;
 	}
@@ -264,14 +277,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"json", required_argument, NULL, 'j'},
 		{"seed", required_argument, NULL, 'S'},
 		{"no-opt", no_argument, NULL, 'n'},
+		{"cpus", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{0}};
 	int c, rc;
 
 	a->frames = (64u << 20) / PAGE_SIZE;
 	a->page_cluster = 3;
+	a->cpus = vcpu_online();
 	a->vma_ra = true;
-	while ((c = getopt_long(argc, argv, "f:m:s:c:r:p:j:S:nh", opts,
+	while ((c = getopt_long(argc, argv, "f:m:s:c:r:p:j:S:nC:h", opts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			fputs(run_help, stdout);
@@ -453,6 +468,7 @@ static int run_and_report(struct run_ctx *x, struct run_args *a)
 		return command_fail("run", -ENOMEM, "result");
 	run_options_init(&opt);
 	opt.belady = !a->no_opt;
+	opt.cpus = a->cpus;
 	opt.swapoff = plan;
 	for (unsigned int i = 0; i < a->nr_swap; i++) {
 		if (!a->swap[i].has_swapoff)

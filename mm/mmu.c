@@ -36,6 +36,7 @@
 #include "mm/mm_i.h"
 #include "mm/rmap.h"
 #include "mm/swap_state.h"
+#include "mm/vcpu.h"
 #include "mm/workload.h"
 #include "swap/table.h"
 
@@ -104,7 +105,7 @@ void tlb_batch_flush(struct tlbflush_batch *b)
 		       atomic_load_explicit(&mm->access_seq,
 					    memory_order_acquire) == s) {
 			if (++spins > 64)
-				sched_yield();
+				vcpu_yield();
 		}
 		mm_drop(mm);
 	}
@@ -909,6 +910,7 @@ int mmu_task_thread_init(void)
 
 int mmu_access(struct mm *mm, uint64_t addr, uint32_t len, bool write)
 {
+	vcpu_tick();
 	return access_range(mm, addr, len, write, NULL, NULL);
 }
 
@@ -1011,6 +1013,7 @@ int mmu_access_ops(struct mm *mm, const struct workload_op *ops, unsigned int n,
 	unsigned int i = 0;
 	int rc = 0;
 
+	vcpu_tick();
 	while (i < n && ops[i].type == WL_ACCESS) {
 		if (tlb_membarrier)
 			i += access_hits(mm, ops + i, n - i, false);

@@ -18,6 +18,7 @@
 #include "mm/mm_i.h"
 #include "mm/page_io.h"
 #include "mm/rmap.h"
+#include "mm/vcpu.h"
 
 struct page_pool {
 	uint64_t nr_frames;	    /* frames in the pool */
@@ -400,6 +401,11 @@ void put_page(struct pgdat *pgdat, struct page *page)
  * sleeper of the page, who re-check their own flag.  So an IO completion
  * that unlocks a page costs one atomic and, only with sleepers, one
  * FUTEX_WAKE: no mutex for the waker or the woken task to fight over.
+ *
+ * A task of the emulated CPUs (mm/vcpu.h) must not sleep its thread,
+ * which runs other tasks: it queues itself in a hashed waitqueue, sets
+ * PG_task_waiters, and gives its CPU away; the flag's clearer wakes the
+ * tasks queued for the page.
  */
 static void page_futex_wait(_Atomic uint32_t *word, uint32_t val)
 {
@@ -411,12 +417,85 @@ static void page_futex_wake(_Atomic uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
+#define PAGE_WAITQ_BITS 8
+
+struct page_waiter {
+	struct page *page;	  /* waited on */
+	struct vtask *task;	  /* who waits */
+	struct page_waiter *next; /* in the bucket */
+};
+
+static struct page_waitq {
+	pthread_mutex_t lock;
+	struct page_waiter *head;
+} page_waitqs[1u << PAGE_WAITQ_BITS] = {
+	[0 ...(1u << PAGE_WAITQ_BITS) - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL},
+};
+
+static struct page_waitq *page_waitq(const struct page *page)
+{
+	uint64_t h = (uint64_t)(uintptr_t)page * UINT64_C(0x9E3779B97F4A7C15);
+
+	return &page_waitqs[h >> (64 - PAGE_WAITQ_BITS)];
+}
+
+/* A task's wait for @flag to clear: false if it was already clear. */
+static bool page_task_wait(struct page *page, enum pageflags flag,
+			   struct vtask *task)
+{
+	struct page_waitq *q = page_waitq(page);
+	struct page_waiter w = {.page = page, .task = task};
+	uint32_t old;
+
+	pthread_mutex_lock(&q->lock);
+	old = atomic_fetch_or(&page->flags, 1u << PG_task_waiters);
+	if (!(old & (1u << flag))) {
+		pthread_mutex_unlock(&q->lock);
+		return false;
+	}
+	w.next = q->head;
+	q->head = &w;
+	pthread_mutex_unlock(&q->lock);
+	vtask_block(); /* the clearer took us off the queue */
+	return true;
+}
+
+static void page_task_wake(struct page *page)
+{
+	struct page_waitq *q = page_waitq(page);
+	struct page_waiter **pp, *w, *woken = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	for (pp = &q->head; (w = *pp);) {
+		if (w->page != page) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->next = woken;
+		woken = w;
+	}
+	pthread_mutex_unlock(&q->lock);
+	while ((w = woken)) {
+		woken = w->next; /* w lives on the task's stack */
+		vtask_wake(w->task);
+	}
+}
+
 /* Sleep until @flag is clear. */
 static void page_wait_bit(struct page *page, enum pageflags flag)
 {
-	for (;;) {
-		uint32_t old = atomic_fetch_or(&page->flags, 1u << PG_waiters);
+	struct vtask *task = vtask_current();
 
+	for (;;) {
+		uint32_t old;
+
+		if (task) {
+			if (!page_task_wait(page, flag, task))
+				return;
+			continue;
+		}
+		old = atomic_fetch_or(&page->flags, 1u << PG_waiters);
 		if (!(old & (1u << flag)))
 			return;
 		page_io_flush_plug(); /* the IO it waits for may be in it */
@@ -426,11 +505,14 @@ static void page_wait_bit(struct page *page, enum pageflags flag)
 
 static void page_clear_bit_wake(struct page *page, enum pageflags flag)
 {
-	uint32_t clear = (1u << flag) | (1u << PG_waiters);
+	uint32_t clear =
+		(1u << flag) | (1u << PG_waiters) | (1u << PG_task_waiters);
 	uint32_t old = atomic_fetch_and(&page->flags, ~clear);
 
 	if (old & (1u << PG_waiters))
 		page_futex_wake(&page->flags);
+	if (old & (1u << PG_task_waiters))
+		page_task_wake(page);
 }
 
 bool page_trylock(struct page *page)

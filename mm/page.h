@@ -32,7 +32,8 @@
 /* Page flags, as include/linux/page-flags.h. */
 enum pageflags {
 	PG_locked,     /* page lock held (IO, swap cache changes) */
-	PG_waiters,    /* someone sleeps on this page's lock or writeback */
+	PG_waiters,    /* a thread sleeps on this page's lock or writeback */
+	PG_task_waiters, /* a task (mm/vcpu.h) waits on them, idem */
 	PG_referenced, /* second-chance bit of reclaim */
 	PG_uptodate,   /* contents valid (a swap-in read completed) */
 	PG_dirty,      /* contents differ from the swap copy, if any */

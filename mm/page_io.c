@@ -112,6 +112,23 @@ void page_io_flush_plug(void)
 		swap_io_plug();
 }
 
+unsigned int page_io_plug_park(void)
+{
+	unsigned int depth = page_io_plug_depth;
+
+	for (unsigned int i = 0; i < depth; i++)
+		swap_io_unplug();
+	page_io_plug_depth = 0;
+	return depth;
+}
+
+void page_io_plug_resume(unsigned int depth)
+{
+	for (unsigned int i = 0; i < depth; i++)
+		swap_io_plug();
+	page_io_plug_depth = depth;
+}
+
 int page_io_attach_area(struct pgdat *pgdat, unsigned int type,
 			struct swap_io_area *area)
 {

@@ -56,6 +56,13 @@ void page_io_unplug(struct pgdat *pgdat);
  * for them.
  */
 void page_io_flush_plug(void);
+/*
+ * Submit and end the calling thread's plugs, returning how many were
+ * open; resume opens as many again.  A task of the emulated CPUs
+ * (mm/vcpu.h) parks its plugs while another task runs on its thread.
+ */
+unsigned int page_io_plug_park(void);
+void page_io_plug_resume(unsigned int depth);
 struct swap_io_engine;
 
 /*

@@ -13,6 +13,7 @@
 #include "swap/table.h"
 #include "mm/swap_state.h"
 #include "mm/vmscan.h"
+#include "mm/vcpu.h"
 
 void pgdat_config_init(struct pgdat_config *cfg)
 {
@@ -99,11 +100,21 @@ void pgdat_destroy(struct pgdat *pgdat)
 
 void pgdat_io_end(struct pgdat *pgdat, _Atomic uint64_t *inflight)
 {
+	struct wb_waiter *w;
+
 	pthread_mutex_lock(&pgdat->wb_lock);
 	atomic_fetch_sub(inflight, 1);
 	atomic_fetch_add(&pgdat->wb_seq, 1);
 	pthread_cond_broadcast(&pgdat->wb_cond);
+	w = pgdat->wb_tasks;
+	pgdat->wb_tasks = NULL;
 	pthread_mutex_unlock(&pgdat->wb_lock);
+	while (w) {
+		struct wb_waiter *next = w->next; /* w is on the task's stack */
+
+		vtask_wake(w->task);
+		w = next;
+	}
 }
 
 void pgdat_wait_io(struct pgdat *pgdat)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Running a workload: one thread per task fed through bounded queues.
- * See mm/run.h.
+ * Running a workload: one thread per task, or tasks on emulated CPUs
+ * (mm/vcpu.h), fed through bounded queues.  See mm/run.h.
  */
 #include "mm/run.h"
 
@@ -18,6 +18,7 @@
 #include "mm/mm_i.h"
 #include "mm/mmu.h"
 #include "mm/page.h"
+#include "mm/vcpu.h"
 #include "mm/vmscan.h"
 
 #define RUN_BATCH 64	/* operations handed over at once */
@@ -40,6 +41,7 @@ struct op_queue {
 	pthread_cond_t cond;		    /* either side may proceed */
 	_Atomic bool cons_sleeping;	    /* the task waits for ops */
 	_Atomic bool prod_sleeping;	    /* the dispatcher waits */
+	struct vtask *cons_task;	    /* the waiting task, on a vcpu */
 	_Alignas(64) _Atomic uint32_t tail; /* next to fill (producer) */
 	_Alignas(64) _Atomic uint32_t head; /* next to run (consumer) */
 };
@@ -59,6 +61,7 @@ struct run_task {
 	uint64_t nr_ops;      /* done (task thread, read after join) */
 	uint64_t nr_accesses; /* idem */
 	uint64_t nr_writes;   /* idem */
+	bool ended;	      /* on a vcpu: it returned (run->join_lock) */
 };
 
 struct run {
@@ -76,6 +79,9 @@ struct run {
 	int stream_rc;		       /* -ENOMEM if recording failed */
 	const struct run_options *opt; /* swapoff plan */
 	uint64_t nr_dispatched;	       /* accesses handed to tasks */
+	struct vcpus *vcpus;	       /* tasks run there; NULL: threads */
+	pthread_mutex_t join_lock;     /* task ends on vcpus */
+	pthread_cond_t join_cond;      /* one ended */
 	struct run_swapoff_thread {
 		struct run *run;    /* back pointer */
 		unsigned int type;  /* area to take off */
@@ -129,11 +135,40 @@ static void queue_destroy(struct op_queue *q)
  * the sleeper sets its flag before reading the index again. */
 static void queue_wake(struct op_queue *q, _Atomic bool *sleeping)
 {
+	struct vtask *task;
+
 	smp_mb();
 	if (!atomic_load_explicit(sleeping, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&q->lock);
 	pthread_cond_broadcast(&q->cond);
+	task = q->cons_task;
+	q->cons_task = NULL;
+	pthread_mutex_unlock(&q->lock);
+	if (task)
+		vtask_wake(task);
+}
+
+/* The consumer sleeps until the tail moves past @head: on its thread, or
+ * (a task on a vcpu) giving its CPU to the other tasks. */
+static void queue_sleep_empty(struct op_queue *q, uint32_t head)
+{
+	struct vtask *task = vtask_current();
+
+	pthread_mutex_lock(&q->lock);
+	atomic_store(&q->cons_sleeping, true);
+	if (task) {
+		if (atomic_load(&q->tail) == head) {
+			q->cons_task = task;
+			pthread_mutex_unlock(&q->lock);
+			vtask_block(); /* queue_wake took cons_task */
+			pthread_mutex_lock(&q->lock);
+		}
+	} else {
+		while (atomic_load(&q->tail) == head)
+			pthread_cond_wait(&q->cond, &q->lock);
+	}
+	atomic_store(&q->cons_sleeping, false);
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -199,7 +234,8 @@ static unsigned int queue_peek(struct op_queue *q, struct workload_op **ops,
 {
 	uint32_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
 	uint32_t tail, n, at = head & q->mask;
-	unsigned int spins = 0;
+	/* A task on a vcpu does not spin: other tasks may use the CPU. */
+	unsigned int spins = vtask_current() ? QUEUE_SPINS : 0;
 
 	while ((tail = atomic_load_explicit(&q->tail, memory_order_acquire)) ==
 	       head) {
@@ -207,12 +243,7 @@ static unsigned int queue_peek(struct op_queue *q, struct workload_op **ops,
 			cpu_relax();
 			continue;
 		}
-		pthread_mutex_lock(&q->lock);
-		atomic_store(&q->cons_sleeping, true);
-		while (atomic_load(&q->tail) == head)
-			pthread_cond_wait(&q->cond, &q->lock);
-		atomic_store(&q->cons_sleeping, false);
-		pthread_mutex_unlock(&q->lock);
+		queue_sleep_empty(q, head);
 	}
 	n = tail - head;
 	if (n > q->mask + 1 - at)
@@ -281,11 +312,16 @@ static void run_fail(struct run *run, int rc, const struct workload_op *op,
 /* ---- task threads --------------------------------------------------------- */
 
 static void *task_main(void *arg);
+static void task_vmain(void *arg);
 
 static int task_start(struct run_task *t)
 {
-	int rc = pthread_create(&t->thread, NULL, task_main, t);
+	int rc;
 
+	if (t->run->vcpus)
+		rc = -vcpu_spawn(t->run->vcpus, task_vmain, t);
+	else
+		rc = pthread_create(&t->thread, NULL, task_main, t);
 	if (rc)
 		return -rc;
 	atomic_store(&t->started, true);
@@ -352,12 +388,11 @@ static unsigned int task_exec_accesses(struct run_task *t,
 	return done;
 }
 
-static void *task_main(void *arg)
+/* A task's life: run what its queue holds until its exit or stop. */
+static void task_run(struct run_task *t)
 {
-	struct run_task *t = arg;
 	struct workload_op *ops;
 
-	mmu_task_thread_init(); /* best effort: runs either way */
 	for (;;) {
 		unsigned int n = queue_peek(&t->q, &ops, 4 * RUN_BATCH);
 
@@ -375,13 +410,32 @@ static void *task_main(void *arg)
 			rc = task_exec(t, &ops[i]);
 			if (rc == 1) {
 				queue_consume(&t->q, n);
-				return NULL;
+				return;
 			}
 			if (rc)
 				run_fail(t->run, rc, &ops[i], NULL);
 		}
 		queue_consume(&t->q, n);
 	}
+}
+
+static void *task_main(void *arg)
+{
+	mmu_task_thread_init(); /* best effort: runs either way */
+	task_run(arg);
+	return NULL;
+}
+
+static void task_vmain(void *arg)
+{
+	struct run_task *t = arg;
+	struct run *run = t->run;
+
+	task_run(t);
+	pthread_mutex_lock(&run->join_lock);
+	t->ended = true; /* the dispatcher may free t from here on */
+	pthread_cond_broadcast(&run->join_cond);
+	pthread_mutex_unlock(&run->join_lock);
 }
 
 /* ---- the dispatcher -------------------------------------------------------- */
@@ -406,9 +460,14 @@ static void task_join(struct run *run, struct run_task *t)
 	while (!atomic_load(&t->started) && !atomic_load(&run->abort) &&
 	       t != run->first)
 		sched_yield();
-	if (atomic_load(&t->started))
+	if (atomic_load(&t->started) && run->vcpus) {
+		pthread_mutex_lock(&run->join_lock);
+		while (!t->ended)
+			pthread_cond_wait(&run->join_cond, &run->join_lock);
+		pthread_mutex_unlock(&run->join_lock);
+	} else if (atomic_load(&t->started)) {
 		pthread_join(t->thread, NULL);
-	else if (t->mm)
+	} else if (t->mm)
 		mmu_exit(t->mm);
 	for (struct run_task **pp = &run->first; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
@@ -570,6 +629,7 @@ static int run_init(struct run *run, struct pgdat *pgdat,
 {
 	memset(run, 0, sizeof(*run));
 	memset(res, 0, sizeof(*res));
+	res->cpus = opt->cpus;
 	run->pgdat = pgdat;
 	run->res = res;
 	run->belady = opt->belady;
@@ -578,10 +638,14 @@ static int run_init(struct run *run, struct pgdat *pgdat,
 	if (run->queue_ops < RUN_BATCH)
 		run->queue_ops = RUN_BATCH;
 	pthread_mutex_init(&run->err_lock, NULL);
+	pthread_mutex_init(&run->join_lock, NULL);
+	pthread_cond_init(&run->join_cond, NULL);
 	run->task = calloc(WORKLOAD_MAX_TASKS, sizeof(*run->task));
-	if (opt->nr_swapoff > RUN_MAX_SWAPOFF)
+	if (opt->nr_swapoff > RUN_MAX_SWAPOFF || opt->cpus > VCPU_MAX)
 		return -EINVAL;
-	return run->task ? 0 : -ENOMEM;
+	if (!run->task)
+		return -ENOMEM;
+	return opt->cpus ? vcpu_start(opt->cpus, &run->vcpus) : 0;
 }
 
 /* ---- swapoff in the middle ------------------------------------------------ */
@@ -680,6 +744,7 @@ int run_workload(struct pgdat *pgdat, struct workload *w,
 	else
 		run_dispatch_all(&run, w);
 	run_stop_all(&run);
+	vcpu_stop(run.vcpus);
 	res->seconds = run_now() - start;
 	if (own_kswapd)
 		vmscan_kswapd_stop(pgdat);
@@ -688,6 +753,8 @@ out_free:
 	free(run.stream);
 	free(run.task);
 	pthread_mutex_destroy(&run.err_lock);
+	pthread_mutex_destroy(&run.join_lock);
+	pthread_cond_destroy(&run.join_cond);
 	return res->error ? res->error : (rc < 0 ? rc : 0);
 }
 
@@ -710,10 +777,15 @@ static void print_latency(FILE *f, const char *what,
 
 void run_result_print(const struct run_result *r, FILE *f)
 {
+	char on[40] = " (a thread each)";
+
+	if (r->cpus)
+		snprintf(on, sizeof(on), " on %u emulated CPU%s", r->cpus,
+			 r->cpus > 1 ? "s" : "");
 	fprintf(f,
-		"%u tasks, %" PRIu64 " accesses (%" PRIu64
+		"%u tasks%s, %" PRIu64 " accesses (%" PRIu64
 		" writes) in %.3f s: %.0f accesses/s\n",
-		r->nr_tasks, r->nr_accesses, r->nr_writes, r->seconds,
+		r->nr_tasks, on, r->nr_accesses, r->nr_writes, r->seconds,
 		r->seconds > 0 ? (double)r->nr_accesses / r->seconds : 0);
 	fprintf(f, "memory %" PRIu64 " frames (%" PRIu64 " KiB)\n",
 		r->nr_frames, r->nr_frames * (PAGE_SIZE / 1024));
@@ -768,10 +840,10 @@ static void json_latency(FILE *f, const char *name,
 void run_result_json(const struct run_result *r, FILE *f)
 {
 	fprintf(f,
-		"{\"tasks\":%u,\"ops\":%" PRIu64 ",\"accesses\":%" PRIu64
-		",\"writes\":%" PRIu64 ",\"seconds\":%.6f,\"frames\":%" PRIu64
-		",",
-		r->nr_tasks, r->nr_ops, r->nr_accesses, r->nr_writes,
+		"{\"tasks\":%u,\"cpus\":%u,\"ops\":%" PRIu64
+		",\"accesses\":%" PRIu64 ",\"writes\":%" PRIu64
+		",\"seconds\":%.6f,\"frames\":%" PRIu64 ",",
+		r->nr_tasks, r->cpus, r->nr_ops, r->nr_accesses, r->nr_writes,
 		r->seconds, r->nr_frames);
 	json_latency(f, "fault_latency_ns", &r->fault_ns);
 	fputc(',', f);

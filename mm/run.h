@@ -43,6 +43,8 @@ struct run_options {
 	bool belady;		/* record the stream for OPT and LRU */
 	bool kswapd;		/* run kswapd during the run */
 	unsigned int queue_ops; /* per-task queue, 0: 4096 operations */
+	unsigned int cpus;	/* tasks on this many emulated CPUs
+				   (mm/vcpu.h); 0: a thread per task */
 	const struct run_swapoff *swapoff; /* planned swapoffs, or NULL */
 	unsigned int nr_swapoff;	   /* entries, <= RUN_MAX_SWAPOFF */
 };
@@ -52,6 +54,7 @@ struct run_result {
 	uint64_t nr_accesses;		      /* R and W */
 	uint64_t nr_writes;		      /* W */
 	uint32_t nr_tasks;		      /* tasks that ran */
+	unsigned int cpus;		      /* emulated CPUs, 0: threads */
 	uint64_t nr_frames;		      /* frames of the node */
 	double seconds;			      /* wall time */
 	uint64_t vmstat[NR_VM_EVENT_ITEMS];   /* counters over the run */

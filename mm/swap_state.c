@@ -13,6 +13,7 @@
 #include "mm/lru.h"
 #include "mm/page_io.h"
 #include "mm/mm_i.h"
+#include "mm/vcpu.h"
 #include "swap/table.h"
 
 /* What is remembered about one slot (the kernel keeps shadows in the
@@ -405,7 +406,7 @@ static struct page *read_swap_cache_async(struct pgdat *pgdat,
 			*err = -ENOENT;
 			return NULL;
 		}
-		sched_yield(); /* someone is adding it: look again */
+		vcpu_yield(); /* someone is adding it: look again */
 	}
 	page_set_flag(page, PG_locked);
 	rc = swap_cache_add(pgdat, page, entry);

@@ -13,6 +13,7 @@
 #include "mm/mm_i.h"
 #include "mm/rmap.h"
 #include "mm/swap_state.h"
+#include "mm/vcpu.h"
 
 struct kswapd {
 	pthread_t thread;	  /* the reclaim thread */
@@ -51,12 +52,35 @@ uint64_t vmscan_writeback_seq(struct pgdat *pgdat)
 	return atomic_load(&pgdat->wb_seq);
 }
 
+/* A task on a vcpu gives its CPU away until the next IO completion (one
+ * is due: the callers wait only with IO in flight). */
+static void wait_writeback_task(struct pgdat *pgdat, uint64_t seq,
+				struct vtask *task)
+{
+	struct wb_waiter w = {.task = task};
+
+	pthread_mutex_lock(&pgdat->wb_lock);
+	if (atomic_load(&pgdat->wb_seq) != seq) {
+		pthread_mutex_unlock(&pgdat->wb_lock);
+		return;
+	}
+	w.next = pgdat->wb_tasks;
+	pgdat->wb_tasks = &w;
+	pthread_mutex_unlock(&pgdat->wb_lock);
+	vtask_block(); /* parks the plug: the writes waited for go out */
+}
+
 uint64_t vmscan_wait_writeback(struct pgdat *pgdat, uint64_t seq,
 			       unsigned int timeout_ms)
 {
+	struct vtask *task = vtask_current();
 	struct timespec ts;
 	uint64_t now;
 
+	if (task) {
+		wait_writeback_task(pgdat, seq, task);
+		return atomic_load(&pgdat->wb_seq);
+	}
 	page_io_flush_plug(); /* the writes waited for may be in it */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
@@ -184,6 +208,7 @@ static bool shrink_prepare_locked(struct pgdat *pgdat, struct page *page,
 	*activate = false;
 	if (PageFlag(page, PG_writeback)) {
 		page_set_flag(page, PG_reclaim);
+		sc->nr_immediate++;
 		return false;
 	}
 	switch (page_check_references(pgdat, page)) {
@@ -278,20 +303,34 @@ static uint64_t shrink_page_list(struct pgdat *pgdat, struct page_list *list,
 uint64_t vmscan_shrink_inactive_list(struct pgdat *pgdat, uint64_t nr_to_scan,
 				     struct scan_control *sc)
 {
+	uint64_t nr_scanned, nr_reclaimed, nr_taken, immediate;
+	uint64_t seq = vmscan_writeback_seq(pgdat);
 	struct page_list list;
-	uint64_t nr_scanned, nr_reclaimed;
 
 	page_list_init(&list);
-	lru_isolate(pgdat, LRU_INACTIVE_ANON, nr_to_scan, &list, &nr_scanned);
+	nr_taken = lru_isolate(pgdat, LRU_INACTIVE_ANON, nr_to_scan, &list,
+			       &nr_scanned);
 	sc->nr_scanned += nr_scanned;
 	vmstat_add(&pgdat->stat, sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT,
 		   nr_scanned);
 	if (!list.nr)
 		return 0;
+	immediate = sc->nr_immediate;
 	nr_reclaimed = shrink_page_list(pgdat, &list, sc);
 	sc->nr_reclaimed += nr_reclaimed;
 	count_steal(pgdat, sc->kswapd, nr_reclaimed);
 	lru_putback(pgdat, &list);
+	/*
+	 * Every page taken was still being written: pages cycle through
+	 * the list faster than the device writes them.  Scanning on (down
+	 * to priority 0, the whole list, in every reclaiming task) would
+	 * only meet them again; wait for writeback to move instead, as
+	 * reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK) does.
+	 */
+	if (sc->nr_immediate - immediate == nr_taken) {
+		vmstat_inc(&pgdat->stat, RECLAIM_THROTTLED);
+		vmscan_wait_writeback(pgdat, seq, 100);
+	}
 	return nr_reclaimed;
 }
 

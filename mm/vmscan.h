@@ -35,6 +35,7 @@ struct scan_control {
 	uint64_t nr_scanned;	/* inactive pages scanned */
 	uint64_t nr_reclaimed;	/* pages freed */
 	uint64_t nr_writeback;	/* writes started (pages freed later) */
+	uint64_t nr_immediate;	/* pages met still under writeback */
 	int priority;		/* scan size >> priority of each list */
 	bool may_writepage;	/* may start swap writes */
 	bool may_unmap;		/* may unmap mapped pages */

@@ -27,6 +27,7 @@ static const char *const vmstat_names[NR_VM_EVENT_ITEMS] = {
 	[WORKINGSET_ACTIVATE_ANON] = "workingset_activate_anon",
 	[WORKINGSET_RESTORE_ANON] = "workingset_restore_anon",
 	[COW_FAULT] = "cow_fault",
+	[RECLAIM_THROTTLED] = "reclaim_throttled",
 	[SWAP_CSUM_FAIL] = "swap_csum_fail",
 };
 

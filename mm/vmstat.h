@@ -38,6 +38,8 @@ enum vm_event_item {
 	WORKINGSET_ACTIVATE_ANON, /* refaults activated at once */
 	WORKINGSET_RESTORE_ANON,  /* refaults of pages that were active */
 	COW_FAULT,		  /* copy-on-write copies (not in vmstat) */
+	RECLAIM_THROTTLED,	  /* reclaim waits for writeback (not in
+				     vmstat: the mm_vmscan_throttled event) */
 	SWAP_CSUM_FAIL,		  /* swap-ins with a wrong checksum */
 	NR_VM_EVENT_ITEMS
 };

@@ -48,6 +48,22 @@ grep -q "fast: type 0, prio 10" "$DIR/run.txt" || e2e_fail "area table"
 grep -q '[1-9]' "$MNT/.swapemu/fast/stat" || e2e_fail "no IO through the mount"
 echo "ok: IO went through the mount"
 
+e2e_log "run: the same on 2 emulated CPUs, swapoff mid-run"
+truncate -s 0 "$MNT/fast" && truncate -s 256M "$MNT/fast"
+"$SWAPEMU" run --memory 16M --cpus 2 \
+	--swap "$MNT/fast:prio=10:swapoff=150K" \
+	--swap "$DIR/plain.swp:prio=5:policy=scan" \
+	--json "$DIR/vcpu.json" \
+	'uniform:size=64M,tasks=4,fork=1,writes=0.2,accesses=400K,seed=7' \
+	>/dev/null
+jq -e '.vmstat.pswpout > 16384 and .vmstat.pgmajfault > 0 and
+	.vmstat.swap_csum_fail == 0 and .vmstat.cow_fault > 0 and
+	.tasks == 4 and .accesses >= 400000 and .swapoff.done == 1 and
+	.error == null' "$DIR/vcpu.json" >/dev/null ||
+	e2e_fail "unexpected result on vcpus: $(cat "$DIR/vcpu.json")"
+echo "ok: $(jq -c '.vmstat | {pswpout, pswpin, pgmajfault, swap_csum_fail}' \
+	"$DIR/vcpu.json")"
+
 e2e_log "run: a trace with a fork, copy on write and munmap"
 cat >"$DIR/t.trace" <<'TRACE'
 # swapemu trace v1

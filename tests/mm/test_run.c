@@ -9,6 +9,7 @@
 
 #include "mm_test.h"
 #include "mm/run.h"
+#include "mm/vcpu.h"
 
 static int run_text(struct mm_env *env, const char *text,
 		    struct run_result *res)
@@ -80,13 +81,25 @@ static void test_generated_fork_workload(void **state)
 	mm_env_teardown(&env);
 }
 
+/* Run the generated workload @c with @opt; 0 or the run's error. */
+static int run_generated(struct mm_env *env, const struct workload_config *c,
+			 const struct run_options *opt, struct run_result *res)
+{
+	struct workload *w;
+	int rc;
+
+	assert_int_equal(workload_create(c, &w), 0);
+	rc = run_workload(env->pgdat, w, opt, res);
+	workload_destroy(w);
+	return rc;
+}
+
 static void test_many_tasks_random(void **state)
 {
 	struct workload_config c;
 	struct run_options opt;
 	struct run_result res;
 	struct mm_env env;
-	struct workload *w;
 
 	(void)state;
 	mm_env_setup(&env, 256, 4096, NULL);
@@ -94,15 +107,51 @@ static void test_many_tasks_random(void **state)
 	c.size = 64 * 4096; /* 16 tasks x 64 pages = 4x memory */
 	c.nr_accesses = 32000;
 	c.nr_tasks = 16;
-	assert_int_equal(workload_create(&c, &w), 0);
 	run_options_init(&opt);
 	opt.queue_ops = 100;
-	assert_int_equal(run_workload(env.pgdat, w, &opt, &res), 0);
-	workload_destroy(w);
+	assert_int_equal(run_generated(&env, &c, &opt, &res), 0);
 	assert_int_equal(res.nr_tasks, 16);
 	assert_int_equal(res.nr_accesses, 32000);
 	assert_int_equal(res.vmstat[SWAP_CSUM_FAIL], 0);
 	assert_int_equal(page_pool_nr_free(pgdat_pool(env.pgdat)), 256);
+	mm_env_teardown(&env);
+}
+
+/* The same runs with the tasks on emulated CPUs, one and several: every
+ * access done, forks and copy-on-write included, nothing lost. */
+static void test_tasks_on_vcpus(void **state)
+{
+	struct workload_config c;
+	struct run_options opt;
+	struct run_result res;
+	struct mm_env env;
+
+	(void)state;
+	workload_config_init(&c);
+	c.size = 128 * 4096; /* 8 tasks x 128 pages = 8x memory */
+	c.nr_accesses = 24000;
+	c.nr_tasks = 8;
+	c.fork = true;
+	c.write_ratio = 0.5;
+	run_options_init(&opt);
+	opt.queue_ops = 100; /* tasks wait for their queue often */
+	for (opt.cpus = 1; opt.cpus <= 3; opt.cpus += 2) {
+		mm_env_setup(&env, 128, 4096, NULL);
+		assert_int_equal(run_generated(&env, &c, &opt, &res), 0);
+		assert_int_equal(res.error, 0);
+		assert_int_equal(res.cpus, opt.cpus);
+		assert_int_equal(res.nr_tasks, 8);
+		assert_int_equal(res.nr_accesses, 24000 + 128);
+		assert_true(res.vmstat[PGMAJFAULT] > 0);
+		assert_true(res.vmstat[COW_FAULT] > 0);
+		assert_int_equal(res.vmstat[SWAP_CSUM_FAIL], 0);
+		assert_int_equal(page_pool_nr_free(pgdat_pool(env.pgdat)), 128);
+		mm_env_teardown(&env);
+	}
+	/* More CPUs than the model allows is refused. */
+	mm_env_setup(&env, 64, 256, NULL);
+	opt.cpus = VCPU_MAX + 1;
+	assert_int_equal(run_generated(&env, &c, &opt, &res), -EINVAL);
 	mm_env_teardown(&env);
 }
 
@@ -169,6 +218,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generated_fork_workload),
+		cmocka_unit_test(test_tasks_on_vcpus),
 		cmocka_unit_test(test_many_tasks_random),
 		cmocka_unit_test(test_failure_has_line),
 		cmocka_unit_test(test_task_id_reuse),
