@@ -47,6 +47,7 @@
 #include "swap/io/device.h"
 #include "swap/io/engine.h"
 #include "swap/io/hist.h"
+#include "swap/io/stat.h"
 #include "swap/table.h"
 
 #define PG_BASE UINT64_C(0x7f0000000000)
@@ -101,6 +102,9 @@ struct fault_result {
 	 * what a read of the engine alone cost. */
 	uint64_t cpu_ns, nvcsw, nivcsw;
 	uint64_t engine_cpu_ns, engine_ios;
+	/* Reads of the area, submission to completion and at the backing
+	 * file (last paging round, last engine run before it). */
+	struct swap_hist_summary read_lat, read_backing, engine_read_lat;
 };
 
 /* ---- part 1: hits ---------------------------------------------------------- */
@@ -244,6 +248,7 @@ struct fault_setup {
 	uint64_t slots; /* of the area */
 	/* CPU time and reads of the engine_iops() runs */
 	uint64_t engine_cpu_ns, engine_ios;
+	struct swap_hist_summary engine_read_lat; /* of the last one */
 };
 
 struct fault_task {
@@ -416,6 +421,25 @@ static uint64_t cpu_now_ns(uint64_t *nvcsw, uint64_t *nivcsw)
 
 /* The engine's IOPS: a closed loop of @qd random 4 KiB reads over the
  * area's slots (slot 0, the header, left out). */
+/* Read latencies of the area since the last call (total, backing),
+ * then start counting again. */
+static void area_read_lat(struct fault_setup *s,
+			  struct swap_hist_summary *total,
+			  struct swap_hist_summary *backing)
+{
+	struct swap_stat *st = swap_io_area_stat(s->io);
+
+	if (total)
+		swap_hist_summarize(
+			swap_stat_hist(st, SWAP_IO_READ, SWAP_STAT_TOTAL),
+			total);
+	if (backing)
+		swap_hist_summarize(
+			swap_stat_hist(st, SWAP_IO_READ, SWAP_STAT_BACKING),
+			backing);
+	swap_stat_reset(st);
+}
+
 static double engine_iops(struct fault_setup *s, unsigned int qd,
 			  double seconds)
 {
@@ -434,10 +458,12 @@ static double engine_iops(struct fault_setup *s, unsigned int qd,
 	if (posix_memalign((void **)&spec.mem, PAGE_SIZE, qd * PAGE_SIZE))
 		return -ENOMEM;
 	cpu0 = cpu_now_ns(NULL, NULL);
+	area_read_lat(s, NULL, NULL); /* reset */
 	iops = engine_load_run(s->io, &spec);
 	if (iops > 0) {
 		s->engine_cpu_ns += cpu_now_ns(NULL, NULL) - cpu0;
 		s->engine_ios += (uint64_t)(iops * seconds);
+		area_read_lat(s, &s->engine_read_lat, NULL);
 	}
 	free(spec.mem);
 	return iops;
@@ -455,6 +481,7 @@ static void fault_round(const struct paging_opts *o, struct fault_setup *s,
 	struct swap_hist_summary all;
 
 	pgdat_fault_latency_reset(s->pgdat);
+	area_read_lat(s, NULL, NULL);
 	vmstat_snapshot(vs, v0);
 	cpu0 = cpu_now_ns(&vcs0, &ivcs0);
 	t0 = bench_now_ns();
@@ -484,6 +511,8 @@ static void fault_round(const struct paging_opts *o, struct fault_setup *s,
 	r->pgsteal += v1[PGSTEAL_KSWAPD] - v0[PGSTEAL_KSWAPD] +
 		      v1[PGSTEAL_DIRECT] - v0[PGSTEAL_DIRECT];
 	pgdat_fault_latency(s->pgdat, &all, &r->majlat);
+	area_read_lat(s, &r->read_lat, &r->read_backing);
+	r->engine_read_lat = s->engine_read_lat;
 }
 
 static int bench_faults(const struct paging_opts *o, struct fault_result *r)
@@ -624,6 +653,12 @@ faults:
 			r->engine_cpu_ns / 1e3 / (double)r->engine_ios,
 			(double)r->nvcsw / (double)r->majfaults,
 			(double)r->nivcsw / (double)r->majfaults);
+	fprintf(f,
+		"  4 KiB read, submission to completion p50: %.0f us in the "
+		"engine's run, %.0f us in the paging round (%.0f us of it at "
+		"the backing file)\n",
+		r->engine_read_lat.p50 / 1e3, r->read_lat.p50 / 1e3,
+		r->read_backing.p50 / 1e3);
 	return ok && r->ratio >= FAULT_TARGET;
 }
 
@@ -671,11 +706,13 @@ static void print_json(FILE *f, const void *ctx)
 		",\"pgscan\":%" PRIu64 ",\"pgsteal\":%" PRIu64
 		",\"reclaim_throttled\":%" PRIu64
 		",\"majfault_p50_ns\":%" PRIu64 ",\"majfault_p99_ns\":%" PRIu64
-		"}",
+		",\"read_p50_ns\":%" PRIu64 ",\"read_backing_p50_ns\":%" PRIu64
+		",\"engine_read_p50_ns\":%" PRIu64 "}",
 		r->majfault_med, r->engine_med, r->ratio, FAULT_TARGET,
 		r->ratio >= FAULT_TARGET ? "true" : "false", r->majfaults,
 		r->pswpin, r->swap_ra, r->pswpout, r->pgscan, r->pgsteal,
-		r->throttled, r->majlat.p50, r->majlat.p99);
+		r->throttled, r->majlat.p50, r->majlat.p99, r->read_lat.p50,
+		r->read_backing.p50, r->engine_read_lat.p50);
 }
 
 /* ---- main ------------------------------------------------------------------------ */
