@@ -252,6 +252,23 @@ int mmu_mm_id(const struct mm *mm)
 	return mm->id;
 }
 
+/*
+ * Take @mm's mmap_lock for writing (its own task does: mmap, munmap, fork,
+ * exit).  A task on an emulated CPU does not sleep its thread for it: the
+ * holder may be swapoff's walk, waiting for a page that another task of
+ * the same CPU holds locked; the task lets the CPU's other tasks run
+ * until the lock is free, as a task sleeps on an rw_semaphore.
+ */
+static void mmap_write_lock(struct mm *mm)
+{
+	if (!vtask_current()) {
+		pthread_rwlock_wrlock(&mm->mmap_lock);
+		return;
+	}
+	while (pthread_rwlock_trywrlock(&mm->mmap_lock))
+		vcpu_yield();
+}
+
 int mmu_mmap(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	struct vma *vma;
@@ -259,7 +276,7 @@ int mmu_mmap(struct mm *mm, uint64_t addr, uint64_t len)
 
 	if (!len || (addr | len) & PAGE_OFFSET_MASK || addr + len < addr)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	for (uint32_t i = 0; i < mm->nr_vmas; i++) {
 		struct vma *v = mm->vmas[i];
 
@@ -376,7 +393,7 @@ int mmu_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 
 	if (!len || (addr | len) & PAGE_OFFSET_MASK || end < addr)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	for (uint32_t i = 0; i < mm->nr_vmas && !rc;) {
 		struct vma *vma = mm->vmas[i];
 		uint64_t s = vma->start > addr ? vma->start : addr;
@@ -404,7 +421,7 @@ void mmu_exit(struct mm *mm)
 {
 	struct pgdat *pgdat = mm->pgdat;
 
-	pthread_rwlock_wrlock(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	while (mm->nr_vmas) {
 		struct vma *vma = mm->vmas[mm->nr_vmas - 1];
 
@@ -495,7 +512,7 @@ int mmu_fork(struct mm *parent, int child_id, struct mm **out)
 	rc = mmu_mm_create(parent->pgdat, child_id, &child);
 	if (rc)
 		return rc;
-	pthread_rwlock_wrlock(&parent->mmap_lock);
+	mmap_write_lock(parent);
 	for (uint32_t i = 0; i < parent->nr_vmas && !rc; i++)
 		rc = dup_vma(parent, child, parent->vmas[i]);
 	pthread_rwlock_unlock(&parent->mmap_lock);
