@@ -216,38 +216,6 @@ static void vtask_ended(struct vcpus *v)
 
 /* ---- the CPUs ---------------------------------------------------------------- */
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
-static bool vcpu_poll(struct vcpu *c)
-{
-	static long poll_ns = -1;
-	uint64_t end;
-
-	if (poll_ns < 0) {
-		const char *e = getenv("SWAPEMU_VCPU_POLL");
-		poll_ns = e ? atol(e) : 0;
-	}
-	if (!poll_ns)
-		return false;
-	end = vcpu_now_ns() + (uint64_t)poll_ns;
-	do {
-		for (int i = 0; i < 64; i++) {
-			if (atomic_load_explicit(&c->inbox,
-						 memory_order_relaxed))
-				return true;
-			cpu_relax();
-		}
-	} while (vcpu_now_ns() < end);
-	return false;
-}
-
 static void *vcpu_main(void *arg)
 {
 	struct vcpu *c = arg;
@@ -267,8 +235,6 @@ static void *vcpu_main(void *arg)
 		if (!t) {
 			if (atomic_load(&c->v->stop))
 				break;
-			if (vcpu_poll(c))
-				continue;
 			atomic_store(&c->idle, 1);
 			if (!atomic_load(&c->inbox) &&
 			    !atomic_load(&c->v->stop))
