@@ -264,16 +264,22 @@ struct fault_task {
 	pthread_t thread;
 };
 
-/* Touch every page of the task's region: it all goes to swap. */
-static void fault_fill(struct fault_task *t)
+/* Touch every page of the task's region: it all goes to swap.  (A
+ * task's phases take a void *: they also run as tasks of the emulated
+ * CPUs, --cpus.) */
+static void fault_fill(void *arg)
 {
+	struct fault_task *t = arg;
+
 	for (uint64_t i = 0; i < t->pages && !t->rc; i++)
 		t->rc = mmu_access(t->mm, PG_BASE + i * PAGE_SIZE, 8, true);
 }
 
 /* Random reads over the region until the round's deadline. */
-static void fault_timed(struct fault_task *t)
+static void fault_timed(void *arg)
 {
+	struct fault_task *t = arg;
+
 	while (!t->rc && bench_now_ns() < t->deadline) {
 		for (int k = 0; k < 16 && !t->rc; k++) {
 			uint64_t x = splitmix(&t->rng);
@@ -302,17 +308,6 @@ static void *fault_task_main(void *arg)
 		pthread_barrier_wait(t->bar); /* round over */
 	}
 	return NULL;
-}
-
-/* The same phases as tasks of the emulated CPUs (--cpus). */
-static void fault_vtask_fill(void *arg)
-{
-	fault_fill(arg);
-}
-
-static void fault_vtask_timed(void *arg)
-{
-	fault_timed(arg);
 }
 
 /* Run one phase of every task on the emulated CPUs. */
@@ -419,8 +414,6 @@ static uint64_t cpu_now_ns(uint64_t *nvcsw, uint64_t *nivcsw)
 		       1000u;
 }
 
-/* The engine's IOPS: a closed loop of @qd random 4 KiB reads over the
- * area's slots (slot 0, the header, left out). */
 /* Read latencies of the area since the last call (total, backing),
  * then start counting again. */
 static void area_read_lat(struct fault_setup *s,
@@ -440,6 +433,8 @@ static void area_read_lat(struct fault_setup *s,
 	swap_stat_reset(st);
 }
 
+/* The engine's IOPS: a closed loop of @qd random 4 KiB reads over the
+ * area's slots (slot 0, the header, left out). */
 static double engine_iops(struct fault_setup *s, unsigned int qd,
 			  double seconds)
 {
@@ -488,7 +483,7 @@ static void fault_round(const struct paging_opts *o, struct fault_setup *s,
 	for (unsigned int k = 0; k < o->tasks; k++)
 		t[k].deadline = t0 + (uint64_t)(o->seconds * 1e9);
 	if (v) {
-		if (fault_vphase(v, t, o->tasks, fault_vtask_timed))
+		if (fault_vphase(v, t, o->tasks, fault_timed))
 			t[0].rc = -ENOMEM;
 	} else {
 		pthread_barrier_wait(bar); /* go */
@@ -545,7 +540,7 @@ static int bench_faults(const struct paging_opts *o, struct fault_result *r)
 		started += !rc && !v;
 	}
 	if (!rc && v)
-		rc = fault_vphase(v, t, o->tasks, fault_vtask_fill);
+		rc = fault_vphase(v, t, o->tasks, fault_fill);
 	if (!rc) {
 		if (!v)
 			pthread_barrier_wait(&bar); /* filled */
@@ -617,15 +612,13 @@ static bool print_table(FILE *f, const struct paging_opts *o,
 	if (o->no_faults)
 		return ok;
 faults:
-	char on[48] = ", a thread each";
+	char on[40];
 
-	if (o->cpus)
-		snprintf(on, sizeof(on), " on %u emulated CPU%s", o->cpus,
-			 o->cpus > 1 ? "s" : "");
 	fprintf(f,
 		"\nfaults, %u tasks%s, random reads over 4x memory (%" PRIu64
 		" MiB memory, %" PRIu64 " MiB working set), %s:\n",
-		o->tasks, on, o->memory >> 20, 4 * o->memory >> 20, o->file);
+		o->tasks, vcpu_label(o->cpus, on, sizeof(on)), o->memory >> 20,
+		4 * o->memory >> 20, o->file);
 	for (unsigned int i = 0; i < o->rounds; i++)
 		fprintf(f,
 			"  round %u: engine %8.0f IOPS, paging %8.0f "

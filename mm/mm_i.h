@@ -35,6 +35,7 @@
 #include "mm/lru.h"
 #include "mm/page.h"
 #include "mm/pgdat.h"
+#include "mm/vcpu.h"
 #include "mm/vmstat.h"
 #include "swap/entry.h"
 
@@ -274,12 +275,6 @@ struct page_io_req {
 struct swap_cache;
 struct kswapd;
 
-/* A task on a vcpu waiting for an IO completion (on its stack). */
-struct wb_waiter {
-	struct vtask *task;
-	struct wb_waiter *next;
-};
-
 struct pgdat {
 	struct page_pool *pool;	       /* frames */
 	struct lruvec lruvec;	       /* anon LRU */
@@ -303,7 +298,7 @@ struct pgdat {
 	pthread_mutex_t wb_lock;	/* guards wb_seq waits */
 	pthread_cond_t wb_cond;		/* signalled on every completion */
 	_Atomic uint64_t wb_seq;	/* completions so far */
-	struct wb_waiter *wb_tasks;	/* tasks on vcpus waiting (wb_lock) */
+	struct vtask_waiter *wb_tasks;	/* tasks on vcpus waiting (wb_lock) */
 	_Atomic uint64_t nr_writeback;	/* writes in flight */
 	_Atomic uint64_t nr_reading;	/* reads in flight */
 	_Atomic uint64_t nr_anon;	/* anon pages allocated, not freed */

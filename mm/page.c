@@ -419,15 +419,9 @@ static void page_futex_wake(_Atomic uint32_t *word)
 
 #define PAGE_WAITQ_BITS 8
 
-struct page_waiter {
-	struct page *page;	  /* waited on */
-	struct vtask *task;	  /* who waits */
-	struct page_waiter *next; /* in the bucket */
-};
-
 static struct page_waitq {
 	pthread_mutex_t lock;
-	struct page_waiter *head;
+	struct vtask_waiter *head; /* keyed by page */
 } page_waitqs[1u << PAGE_WAITQ_BITS] = {
 	[0 ...(1u << PAGE_WAITQ_BITS) - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL},
 };
@@ -444,7 +438,7 @@ static bool page_task_wait(struct page *page, enum pageflags flag,
 			   struct vtask *task)
 {
 	struct page_waitq *q = page_waitq(page);
-	struct page_waiter w = {.page = page, .task = task};
+	struct vtask_waiter w = {.key = page, .task = task};
 	uint32_t old;
 
 	pthread_mutex_lock(&q->lock);
@@ -463,11 +457,11 @@ static bool page_task_wait(struct page *page, enum pageflags flag,
 static void page_task_wake(struct page *page)
 {
 	struct page_waitq *q = page_waitq(page);
-	struct page_waiter **pp, *w, *woken = NULL;
+	struct vtask_waiter **pp, *w, *woken = NULL;
 
 	pthread_mutex_lock(&q->lock);
 	for (pp = &q->head; (w = *pp);) {
-		if (w->page != page) {
+		if (w->key != page) {
 			pp = &w->next;
 			continue;
 		}
@@ -476,10 +470,7 @@ static void page_task_wake(struct page *page)
 		woken = w;
 	}
 	pthread_mutex_unlock(&q->lock);
-	while ((w = woken)) {
-		woken = w->next; /* w lives on the task's stack */
-		vtask_wake(w->task);
-	}
+	vtask_wake_list(woken);
 }
 
 /* Sleep until @flag is clear. */

@@ -98,18 +98,11 @@ void page_io_unplug(struct pgdat *pgdat)
 	swap_io_unplug();
 }
 
+/* The engine flushes when its outermost plug ends: end them all, then
+ * take them up again for the rest of the batch. */
 void page_io_flush_plug(void)
 {
-	unsigned int depth = page_io_plug_depth;
-
-	if (!depth)
-		return;
-	/* The engine flushes when its outermost plug ends: end them all,
-	 * then take them up again for the rest of the batch. */
-	for (unsigned int i = 0; i < depth; i++)
-		swap_io_unplug();
-	for (unsigned int i = 0; i < depth; i++)
-		swap_io_plug();
+	page_io_plug_resume(page_io_plug_park());
 }
 
 unsigned int page_io_plug_park(void)

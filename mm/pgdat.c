@@ -100,7 +100,7 @@ void pgdat_destroy(struct pgdat *pgdat)
 
 void pgdat_io_end(struct pgdat *pgdat, _Atomic uint64_t *inflight)
 {
-	struct wb_waiter *w;
+	struct vtask_waiter *w;
 
 	pthread_mutex_lock(&pgdat->wb_lock);
 	atomic_fetch_sub(inflight, 1);
@@ -109,12 +109,7 @@ void pgdat_io_end(struct pgdat *pgdat, _Atomic uint64_t *inflight)
 	w = pgdat->wb_tasks;
 	pgdat->wb_tasks = NULL;
 	pthread_mutex_unlock(&pgdat->wb_lock);
-	while (w) {
-		struct wb_waiter *next = w->next; /* w is on the task's stack */
-
-		vtask_wake(w->task);
-		w = next;
-	}
+	vtask_wake_list(w);
 }
 
 void pgdat_wait_io(struct pgdat *pgdat)

@@ -777,15 +777,13 @@ static void print_latency(FILE *f, const char *what,
 
 void run_result_print(const struct run_result *r, FILE *f)
 {
-	char on[40] = " (a thread each)";
+	char on[40];
 
-	if (r->cpus)
-		snprintf(on, sizeof(on), " on %u emulated CPU%s", r->cpus,
-			 r->cpus > 1 ? "s" : "");
 	fprintf(f,
 		"%u tasks%s, %" PRIu64 " accesses (%" PRIu64
 		" writes) in %.3f s: %.0f accesses/s\n",
-		r->nr_tasks, on, r->nr_accesses, r->nr_writes, r->seconds,
+		r->nr_tasks, vcpu_label(r->cpus, on, sizeof(on)),
+		r->nr_accesses, r->nr_writes, r->seconds,
 		r->seconds > 0 ? (double)r->nr_accesses / r->seconds : 0);
 	fprintf(f, "memory %" PRIu64 " frames (%" PRIu64 " KiB)\n",
 		r->nr_frames, r->nr_frames * (PAGE_SIZE / 1024));

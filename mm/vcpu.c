@@ -140,6 +140,16 @@ void vtask_wake(struct vtask *t)
 		futex_wake(&c->idle);
 }
 
+void vtask_wake_list(struct vtask_waiter *w)
+{
+	while (w) {
+		struct vtask_waiter *next = w->next; /* w goes with its task */
+
+		vtask_wake(w->task);
+		w = next;
+	}
+}
+
 /* ---- switching ------------------------------------------------------------- */
 
 struct vtask *vtask_current(void)
@@ -177,18 +187,20 @@ void vcpu_yield(void)
 void vcpu_tick_slow(void)
 {
 	struct vcpu *c = tls_cpu;
+	uint64_t now;
 
 	if (!c || !c->current) {
 		vcpu_tick_left = UINT_MAX; /* a plain thread: never again */
 		return;
 	}
 	vcpu_tick_left = VCPU_TICK_CALLS;
-	if (vcpu_now_ns() - c->slice_start < VCPU_SLICE_NS)
+	now = vcpu_now_ns();
+	if (now - c->slice_start < VCPU_SLICE_NS)
 		return;
 	if (c->rq || atomic_load_explicit(&c->inbox, memory_order_relaxed))
 		vcpu_yield();
 	else
-		c->slice_start = vcpu_now_ns(); /* alone: a new slice */
+		c->slice_start = now; /* alone: a new slice */
 }
 
 static void vtask_entry(void)
@@ -299,6 +311,16 @@ void vcpu_wait_idle(struct vcpus *v)
 unsigned int vcpu_count(const struct vcpus *v)
 {
 	return v->nr;
+}
+
+const char *vcpu_label(unsigned int cpus, char *buf, unsigned int len)
+{
+	if (!cpus)
+		snprintf(buf, len, " (a thread each)");
+	else
+		snprintf(buf, len, " on %u emulated CPU%s", cpus,
+			 cpus > 1 ? "s" : "");
+	return buf;
 }
 
 unsigned int vcpu_online(void)

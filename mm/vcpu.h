@@ -34,6 +34,9 @@ void vcpu_stop(struct vcpus *v);
 unsigned int vcpu_count(const struct vcpus *v);
 /* The machine's online CPUs, 1..VCPU_MAX: the usual number to start. */
 unsigned int vcpu_online(void);
+/* How @cpus CPUs run tasks, for a report line: " on 2 emulated CPUs",
+ * or " (a thread each)" for 0. */
+const char *vcpu_label(unsigned int cpus, char *buf, unsigned int len);
 
 /*
  * Run @fn(@arg) as a new task on the next CPU, from any thread or task.
@@ -54,6 +57,19 @@ struct vtask *vtask_current(void);
 void vtask_block(void);
 /* Make @t runnable again (once per vtask_block); any thread. */
 void vtask_wake(struct vtask *t);
+
+/*
+ * A task waiting in a list its waker keeps under a lock of its own (a
+ * page's waitqueue, the node's writeback waiters).  It lives on the
+ * waiting task's stack: the waker unlinks it under that lock, then wakes
+ * the unlinked ones with vtask_wake_list() once the lock is dropped.
+ */
+struct vtask_waiter {
+	const void *key;	   /* what it waits for, in a shared list */
+	struct vtask *task;	   /* who waits */
+	struct vtask_waiter *next; /* in the list */
+};
+void vtask_wake_list(struct vtask_waiter *list);
 /* Let the other runnable tasks of this CPU run; sched_yield() on a plain
  * thread. */
 void vcpu_yield(void);

@@ -57,7 +57,7 @@ uint64_t vmscan_writeback_seq(struct pgdat *pgdat)
 static void wait_writeback_task(struct pgdat *pgdat, uint64_t seq,
 				struct vtask *task)
 {
-	struct wb_waiter w = {.task = task};
+	struct vtask_waiter w = {.task = task};
 
 	pthread_mutex_lock(&pgdat->wb_lock);
 	if (atomic_load(&pgdat->wb_seq) != seq) {

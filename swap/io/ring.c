@@ -380,9 +380,6 @@ static void ring_cqe(struct io_ring *r, const struct io_uring_cqe *cqe)
  */
 static void ring_start_arrivals(struct io_ring *r)
 {
-	if (!atomic_load_explicit(&r->inbox, memory_order_relaxed) ||
-	    r->starting)
-		return;
 	ring_take_inbox(r);
 	ring_run_stalled(r);
 	ring_run_pending(r);

@@ -38,25 +38,13 @@ swapoff_if_on() {
 	timeout 120 swapoff "$1"
 }
 
-stop_pid() {
-	kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 # kill_case off|on: the whole story with the daemon taking requests from
 # /dev/fuse (off) or over io_uring (on).
 kill_case() {
 	local ring=$1 daemon hog used cg rc loop i
 	e2e_log "swap through the mount (--fuse-ring $ring)"
-	"$SWAPEMU" mount --backing "$BACK" --fuse-ring "$ring" -f "$MNT" &
-	daemon=$!
-	e2e_defer "daemon" stop_pid "$daemon"
-	e2e_defer "deadmount:$MNT" umount -l "$MNT"
-	for ((i = 0; i < 100; i++)); do
-		mountpoint -q "$MNT" && break
-		sleep 0.1
-	done
-	mountpoint -q "$MNT" || e2e_fail "not mounted"
+	e2e_fuse_daemon daemon "$MNT" \
+		"$SWAPEMU" mount --backing "$BACK" --fuse-ring "$ring" -f "$MNT"
 	truncate -s 128M "$F"
 	loop=$("$SWAPEMU" swapon "$F")
 	e2e_defer "loop:$loop" losetup -d "$loop"
@@ -71,7 +59,7 @@ kill_case() {
 		exec "$MEMHOG" 64 "$READY"
 	) &
 	hog=$!
-	e2e_defer "pid:$hog" stop_pid "$hog"
+	e2e_defer "pid:$hog" e2e_stop_pid "$hog" KILL
 	for ((i = 0; i < 600; i++)); do
 		[[ -e $READY ]] && break
 		kill -0 "$hog" 2>/dev/null || break

@@ -44,11 +44,6 @@ expect_eq() {
 }
 
 # Kill a daemon started by hand (SIGKILL: no clean unmount) and reap it.
-stop_daemon() {
-	kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 mount_fs() {
 	e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" -f "$MNT"
 }
@@ -245,15 +240,7 @@ echo "ok: slot map restored byte for byte"
 
 e2e_log "slot map after the daemon is killed"
 e2e_fuse_umount "$MNT"
-"$SWAPEMU" mount --backing "$BACK" -f "$MNT" 2>/dev/null &
-daemon=$!
-e2e_defer "daemon" stop_daemon "$daemon"
-e2e_defer "deadmount:$MNT" umount -l "$MNT"
-for ((i = 0; i < 100; i++)); do
-	mountpoint -q "$MNT" && break
-	sleep 0.1
-done
-mountpoint -q "$MNT" || e2e_fail "not mounted"
+e2e_fuse_daemon daemon "$MNT" "$SWAPEMU" mount --backing "$BACK" -f "$MNT"
 dd if=/dev/urandom of="$S" bs=4K seek=8192 count=2 conv=notrunc status=none
 expect_eq "slots in use before the kill" "$(slots_used slots)" $((241 + 2))
 cat "$MNT/.swapemu/slots/slotmap" >"$DIR/map.before"

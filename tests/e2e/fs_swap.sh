@@ -43,12 +43,6 @@ pswpout() {
 	awk '$1 == "pswpout" { print $2 }' /proc/vmstat
 }
 
-# Stop a helper still running (the test failed) and reap it.
-stop_pid() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 # run_case NAME SWAPON-OPTION...
 run_case() {
 	local name=$1 cg=$CGROOT/swapemu-e2e-$$-$1 ready=$DIR/ready
@@ -68,7 +62,7 @@ run_case() {
 		exec "$MEMHOG" 512 "$ready"
 	) &
 	pid=$!
-	e2e_defer "pid:$pid" stop_pid "$pid"
+	e2e_defer "pid:$pid" e2e_stop_pid "$pid"
 	for ((i = 0; i < 900; i++)); do
 		[[ -e $ready ]] && break
 		kill -0 "$pid" 2>/dev/null || break

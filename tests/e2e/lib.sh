@@ -133,6 +133,33 @@ e2e_fuse_mount() {
 	e2e_fail "$dir not mounted after 10 s"
 }
 
+# e2e_stop_pid PID [SIGNAL]: stop a background process (TERM by default)
+# and reap it; nothing if it is gone already.
+e2e_stop_pid() {
+	kill -"${2:-TERM}" "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# e2e_fuse_daemon VAR DIR CMD...: start a FUSE server on DIR that the test
+# means to kill: VAR gets its pid; the undo "daemon" kills it and
+# "deadmount:DIR" lazily unmounts what a dead server leaves.
+e2e_fuse_daemon() {
+	local -n _e2e_pid=$1
+	local dir=$2 i
+	shift 2
+	"$@" &
+	_e2e_pid=$!
+	e2e_defer "daemon" e2e_stop_pid "$_e2e_pid" KILL
+	e2e_defer "deadmount:$dir" umount -l "$dir"
+	for ((i = 0; i < 100; i++)); do
+		mountpoint -q -- "$dir" && return 0
+		kill -0 "$_e2e_pid" 2>/dev/null ||
+			e2e_fail "FUSE server for $dir exited"
+		sleep 0.1
+	done
+	e2e_fail "$dir not mounted after 10 s"
+}
+
 # e2e_fuse_ring_enable: let FUSE daemons take requests over io_uring for
 # the rest of the test (the fuse module's enable_uring, put back at exit).
 e2e_fuse_ring_enable() {

@@ -174,12 +174,6 @@ qemu_setup() {
 	echo "ok: accelerator $accel"
 }
 
-# Stop a qemu still running (the test failed) and reap it.
-stop_pid() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 stat_get() {
 	jq -r "$2" "$MNT/.swapemu/$1/stat"
 }
@@ -196,7 +190,7 @@ run_vm() {
 	timeout -k 5 "$BOOT_TIMEOUT" "${QEMU[@]}" -append "$APPEND${*:+ $*}" \
 		-drive "$drive" -serial "file:$log" 2>"$DIR/$name.qemu" &
 	pid=$!
-	e2e_defer "qemu:$pid" stop_pid "$pid"
+	e2e_defer "qemu:$pid" e2e_stop_pid "$pid"
 	wait "$pid" || rc=$?
 	e2e_forget "qemu:$pid"
 	if ((rc != 0)); then
