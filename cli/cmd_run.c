@@ -394,6 +394,9 @@ static int build_all(struct run_ctx *x, struct run_args *a)
 		.vma_ra = a->vma_ra,
 		.swap = sc,
 		.nr_swap = a->nr_swap,
+		/* a ring per emulated CPU, which runs on it */
+		.nr_rings =
+			a->cpus && a->cpus <= SWAP_IO_MAX_RINGS ? a->cpus : 1,
 	};
 	char err[PATH_MAX + 256];
 	int rc;
@@ -469,6 +472,7 @@ static int run_and_report(struct run_ctx *x, struct run_args *a)
 	run_options_init(&opt);
 	opt.belady = !a->no_opt;
 	opt.cpus = a->cpus;
+	opt.engine = node_engine(x->node);
 	opt.swapoff = plan;
 	for (unsigned int i = 0; i < a->nr_swap; i++) {
 		if (!a->swap[i].has_swapoff)

@@ -61,7 +61,7 @@ static int meta_parse_u64(const char *v, uint64_t max, uint64_t *out)
 static int meta_parse_line(char *line, struct fs_meta *m)
 {
 	char *v = strchr(line, '=');
-	uint64_t x;
+	uint64_t x = 0;
 	int rc;
 
 	if (!v)

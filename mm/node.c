@@ -228,7 +228,9 @@ int node_create(const struct node_config *cfg, struct node **out, char *err,
 		snprintf(err, errlen, "node: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	rc = swap_io_engine_create(NULL, &n->engine);
+	rc = swap_io_engine_create(
+		&(struct swap_io_config){.nr_rings = cfg->nr_rings},
+		&n->engine);
 	if (rc)
 		snprintf(err, errlen, "starting the IO engine: %s",
 			 strerror(-rc));

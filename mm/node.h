@@ -42,6 +42,7 @@ struct node_config {
 	bool vma_ra;		   /* VMA-based readahead, else cluster */
 	const struct node_swap_config *swap; /* areas, in swapon order */
 	unsigned int nr_swap;		     /* entries, <= NODE_MAX_SWAP */
+	unsigned int nr_rings;		     /* IO engine rings, 0: 1 */
 };
 
 struct node;

@@ -45,6 +45,10 @@ struct run_options {
 	unsigned int queue_ops; /* per-task queue, 0: 4096 operations */
 	unsigned int cpus;	/* tasks on this many emulated CPUs
 				   (mm/vcpu.h); 0: a thread per task */
+	/* The IO engine of the node's swap areas: the CPUs run on its ring
+	 * threads when it has one per CPU (see vcpu_start()), else on
+	 * threads of their own.  May be NULL. */
+	struct swap_io_engine *engine;
 	const struct run_swapoff *swapoff; /* planned swapoffs, or NULL */
 	unsigned int nr_swapoff;	   /* entries, <= RUN_MAX_SWAPOFF */
 };

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "mm/page_io.h"
+#include "swap/io/engine.h"
 
 #define VTASK_STACK (512u << 10) /* mapped lazily, one guard page below */
 
@@ -44,6 +45,7 @@ struct vtask {
 
 struct vcpu {
 	struct vcpus *v;	     /* the set */
+	unsigned int ring;	     /* hosting ring of v->engine */
 	uint64_t slice_start;	     /* ns, when current started running */
 	pthread_t thread;	     /* the CPU */
 	ucontext_t ctx;		     /* its scheduler loop */
@@ -54,14 +56,15 @@ struct vcpu {
 };
 
 struct vcpus {
-	unsigned int nr;	   /* CPUs */
-	struct vcpu *cpu;	   /* [nr] */
-	_Atomic unsigned int next; /* placement, round robin */
-	_Atomic bool stop;	   /* threads end when idle */
-	pthread_mutex_t lock;	   /* live and its condition */
-	pthread_cond_t idle_cond;  /* live dropped to 0 */
-	unsigned int live;	   /* spawned, not ended */
-	unsigned int started;	   /* threads created */
+	unsigned int nr;	       /* CPUs */
+	struct swap_io_engine *engine; /* hosts them on its rings, or NULL */
+	struct vcpu *cpu;	       /* [nr] */
+	_Atomic unsigned int next;     /* placement, round robin */
+	_Atomic bool stop;	       /* threads end when idle */
+	pthread_mutex_t lock;	       /* live and its condition */
+	pthread_cond_t idle_cond;      /* live dropped to 0 */
+	unsigned int live;	       /* spawned, not ended */
+	unsigned int started;	       /* threads created */
 };
 
 static __thread struct vcpu *tls_cpu;
@@ -135,6 +138,10 @@ void vtask_wake(struct vtask *t)
 	do {
 		t->next = old;
 	} while (!atomic_compare_exchange_weak(&c->inbox, &old, t));
+	if (c->v->engine) {
+		swap_io_ring_kick(c->v->engine, c->ring);
+		return;
+	}
 	/* Pairs with the CPU's idle store and inbox re-check. */
 	if (atomic_load(&c->idle) && atomic_exchange(&c->idle, 0))
 		futex_wake(&c->idle);
@@ -197,7 +204,10 @@ void vcpu_tick_slow(void)
 	now = vcpu_now_ns();
 	if (now - c->slice_start < VCPU_SLICE_NS)
 		return;
-	if (c->rq || atomic_load_explicit(&c->inbox, memory_order_relaxed))
+	/* A hosted CPU yields even alone: its ring reaps meanwhile the
+	 * completions that its other tasks wait for. */
+	if (c->v->engine || c->rq ||
+	    atomic_load_explicit(&c->inbox, memory_order_relaxed))
 		vcpu_yield();
 	else
 		c->slice_start = now; /* alone: a new slice */
@@ -228,6 +238,33 @@ static void vtask_ended(struct vcpus *v)
 
 /* ---- the CPUs ---------------------------------------------------------------- */
 
+/* The next runnable task of @c, or NULL. */
+static struct vtask *vcpu_next(struct vcpu *c)
+{
+	struct vtask *t = rq_pop(c);
+
+	if (!t) {
+		rq_take_inbox(c);
+		t = rq_pop(c);
+	}
+	return t;
+}
+
+/* Run @t until it waits, yields or ends. */
+static void vcpu_run(struct vcpu *c, struct vtask *t)
+{
+	c->current = t;
+	c->slice_start = vcpu_now_ns();
+	vcpu_tick_left = VCPU_TICK_CALLS;
+	swapcontext(&c->ctx, &t->ctx);
+	c->current = NULL;
+	if (t->done) {
+		vtask_free(t);
+		vtask_ended(c->v);
+	}
+}
+
+/* A CPU with a thread of its own: run tasks, sleep when there are none. */
 static void *vcpu_main(void *arg)
 {
 	struct vcpu *c = arg;
@@ -238,12 +275,8 @@ static void *vcpu_main(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	tls_cpu = c;
 	for (;;) {
-		struct vtask *t = rq_pop(c);
+		struct vtask *t = vcpu_next(c);
 
-		if (!t) {
-			rq_take_inbox(c);
-			t = rq_pop(c);
-		}
 		if (!t) {
 			if (atomic_load(&c->v->stop))
 				break;
@@ -254,18 +287,29 @@ static void *vcpu_main(void *arg)
 			atomic_store(&c->idle, 0);
 			continue;
 		}
-		c->current = t;
-		c->slice_start = vcpu_now_ns();
-		vcpu_tick_left = VCPU_TICK_CALLS;
-		swapcontext(&c->ctx, &t->ctx);
-		c->current = NULL;
-		if (t->done) {
-			vtask_free(t);
-			vtask_ended(c->v);
-		}
+		vcpu_run(c, t);
 	}
 	tls_cpu = NULL;
 	return NULL;
+}
+
+/*
+ * A CPU hosted by a ring thread: one task per step, between the ring's
+ * passes, so the task's IO is submitted before the next one runs and
+ * completions are reaped between tasks.  The thread is this CPU only
+ * while a task runs: a completion callback on it wakes through the inbox.
+ */
+static bool vcpu_host_step(void *arg)
+{
+	struct vcpu *c = arg;
+	struct vtask *t = vcpu_next(c);
+
+	if (!t)
+		return false;
+	tls_cpu = c;
+	vcpu_run(c, t);
+	tls_cpu = NULL;
+	return c->rq || atomic_load_explicit(&c->inbox, memory_order_relaxed);
 }
 
 int vcpu_spawn(struct vcpus *v, void (*fn)(void *), void *arg)
@@ -337,10 +381,14 @@ void vcpu_stop(struct vcpus *v)
 	vcpu_wait_idle(v);
 	atomic_store(&v->stop, true);
 	for (unsigned int i = 0; i < v->started; i++) {
+		if (v->engine) {
+			swap_io_ring_host(v->engine, v->cpu[i].ring, NULL);
+			continue;
+		}
 		atomic_store(&v->cpu[i].idle, 0);
 		futex_wake(&v->cpu[i].idle);
 	}
-	for (unsigned int i = 0; i < v->started; i++)
+	for (unsigned int i = 0; i < v->started && !v->engine; i++)
 		pthread_join(v->cpu[i].thread, NULL);
 	pthread_mutex_destroy(&v->lock);
 	pthread_cond_destroy(&v->idle_cond);
@@ -348,12 +396,14 @@ void vcpu_stop(struct vcpus *v)
 	free(v);
 }
 
-int vcpu_start(unsigned int nr, struct vcpus **out)
+int vcpu_start(unsigned int nr, struct swap_io_engine *engine,
+	       struct vcpus **out)
 {
 	struct vcpus *v;
 	int rc = 0;
 
-	if (nr < 1 || nr > VCPU_MAX)
+	if (nr < 1 || nr > VCPU_MAX ||
+	    (engine && nr > swap_io_engine_rings(engine)))
 		return -EINVAL;
 	v = calloc(1, sizeof(*v));
 	if (!v)
@@ -364,6 +414,7 @@ int vcpu_start(unsigned int nr, struct vcpus **out)
 		return -ENOMEM;
 	}
 	v->nr = nr;
+	v->engine = engine;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->idle_cond, NULL);
 	for (unsigned int i = 0; i < nr; i++) {
@@ -371,8 +422,14 @@ int vcpu_start(unsigned int nr, struct vcpus **out)
 		v->cpu[i].rq_tail = &v->cpu[i].rq;
 	}
 	for (unsigned int i = 0; i < nr && !rc; i++) {
-		rc = -pthread_create(&v->cpu[i].thread, NULL, vcpu_main,
-				     &v->cpu[i]);
+		struct swap_io_host host = {vcpu_host_step, &v->cpu[i]};
+
+		v->cpu[i].ring = i;
+		if (engine)
+			rc = swap_io_ring_host(engine, i, &host);
+		else
+			rc = -pthread_create(&v->cpu[i].thread, NULL, vcpu_main,
+					     &v->cpu[i]);
 		v->started += !rc;
 	}
 	if (rc) {

@@ -26,9 +26,17 @@
 struct vcpus; /* a set of emulated CPUs */
 struct vtask; /* a task running on one of them */
 
-/* Start @nr CPU threads (1..VCPU_MAX). */
+/*
+ * Start @nr CPUs (1..VCPU_MAX).  With @engine they run on its first @nr
+ * ring threads (swap_io_ring_host(): it needs that many rings), so a
+ * task's swap IO is submitted and completed on the thread that runs it,
+ * as a machine's CPU runs a process and takes its disk's interrupts;
+ * without, each CPU is a thread of its own.
+ */
 #define VCPU_MAX 64
-int vcpu_start(unsigned int nr, struct vcpus **out);
+struct swap_io_engine;
+int vcpu_start(unsigned int nr, struct swap_io_engine *engine,
+	       struct vcpus **out);
 /* Wait for every task to end, then stop the threads and free @v. */
 void vcpu_stop(struct vcpus *v);
 unsigned int vcpu_count(const struct vcpus *v);

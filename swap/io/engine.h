@@ -32,9 +32,11 @@
  *  through an eventfd only when it sleeps.  A callback runs in the ring
  *  thread; it may submit more IO (that goes straight to the ring's local
  *  list, no atomics, no wakeup), but must not block, call swap_io_sync()
- *  or detach an area.  An area belongs to one ring (areas are spread over
- *  the rings round-robin), so the device model's state of an area only
- *  ever changes in one thread.  docs/IO.md explains the choice.
+ *  or detach an area.  An area has a ring of its own (areas are spread
+ *  over the rings round-robin) that serves what other threads submit;
+ *  what a ring thread submits (a callback, hosted work, below) its own
+ *  ring serves.  The device model keeps its state under its own lock.
+ *  docs/IO.md explains the choice.
  *
  * Buffers passed to a submit function belong to the engine until @done
  * runs.  Memory registered with swap_io_register_buffer() is read and
@@ -232,6 +234,40 @@ struct swap_io_cmd {
 /* Queue @cmd on ring @ring.  0, -EINVAL (no such ring), -ENOMEM. */
 int swap_io_cmd_submit(struct swap_io_engine *e, unsigned int ring,
 		       struct swap_io_cmd *cmd);
+
+/*
+ * Hosted work: a ring thread may also run someone else's work between its
+ * passes, as a kernel's CPU both runs tasks and takes the interrupts of
+ * their IO.  The paging engine's emulated CPUs (mm/vcpu.h) run on ring
+ * threads this way: a task's read is submitted by the thread that runs
+ * it, and the completion makes the task runnable on that same thread.
+ *
+ * @run runs a little of the work (one task) in the ring thread and
+ * returns whether more is runnable; while it is, the ring does not sleep,
+ * and submits what the work queued before running it again.  IO submitted
+ * from inside @run goes to the hosting ring, whichever area it is for.
+ * Work that another thread makes runnable is announced with
+ * swap_io_ring_kick().  @run must not block its thread: a hosted task
+ * that waits gives the ring back.
+ */
+struct swap_io_host {
+	bool (*run)(void *ctx); /* one step; true while more is runnable */
+	void *ctx;		/* its argument */
+};
+
+/* Rings (threads) of @e. */
+unsigned int swap_io_engine_rings(const struct swap_io_engine *e);
+/*
+ * Make ring @ring's thread run @host (copied), or stop running it (NULL),
+ * and wait until it does.  0, -EINVAL (no such ring), -EBUSY (the ring
+ * hosts something else), -EDEADLK from a ring thread, -ENOMEM.  Detach
+ * before the engine is destroyed.
+ */
+int swap_io_ring_host(struct swap_io_engine *e, unsigned int ring,
+		      const struct swap_io_host *host);
+/* The hosted work of ring @ring has something runnable: wake the ring
+ * thread if it sleeps.  Any thread; nothing on the ring's own. */
+void swap_io_ring_kick(struct swap_io_engine *e, unsigned int ring);
 
 /*
  * Synchronous convenience for tests and the CLI: submit and wait.  @buf is

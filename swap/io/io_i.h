@@ -192,6 +192,7 @@ struct io_ring {
 	int efd;                    /* eventfd that wakes the thread */
 	_Atomic(struct io_req *) inbox; /* MPSC stack pushed by submitters */
 	_Atomic bool sleeping;      /* the thread may block: wake it */
+	_Atomic bool kicked;        /* the hosted work has something to run */
 	int setup_rc;               /* ring setup result, for the creator */
 	struct io_uring ring;       /* ring thread */
 	uint64_t efd_value;         /* ring thread: eventfd read target */
@@ -201,6 +202,8 @@ struct io_ring {
 	bool stop;                  /* ring thread: exit when idle */
 	bool starting;              /* ring thread: in io_ring_start_now */
 	bool woke;                  /* ring thread: completed IO since it slept */
+	bool host_busy;             /* ring thread: hosted work is runnable */
+	struct swap_io_host host;   /* ring thread: hosted work, run NULL: none */
 	unsigned int cq_entries;    /* ring thread: CQ size */
 	unsigned int sqe_inflight;  /* ring thread: SQEs not yet reaped */
 	unsigned int cmd_inflight;  /* ring thread: of them, commands */
@@ -262,6 +265,9 @@ uint64_t io_now_ns(void);
 struct io_store *io_store_get(struct swap_io_engine *e, int store);
 /* Run @fn(ring, @arg) in every ring thread and wait; first error or 0. */
 int io_ctl_all(struct swap_io_engine *e, ring_ctl_fn fn, void *arg);
+/* The same in ring @ring's thread only. */
+int io_ctl_one(struct swap_io_engine *e, unsigned int ring, ring_ctl_fn fn,
+	       void *arg);
 
 /* request.c */
 struct io_req *io_req_alloc(struct swap_io_engine *e);

@@ -228,6 +228,15 @@ static int submit_copy_iov(struct io_req *req, const struct iovec *iov,
 	return 0;
 }
 
+/* A ring thread (a callback, hosted work) serves what it submits; other
+ * threads hand their IO to the area's ring. */
+static struct io_ring *submit_ring(const struct swap_io_area *a)
+{
+	struct io_ring *r = io_ring_current();
+
+	return r && r->e == a->e ? r : a->ring;
+}
+
 /* Queue one operation; see engine.h for the contract. */
 static int submit(struct swap_io_area *a, enum swap_io_op op, uint64_t off,
 		  uint64_t len, const struct iovec *iov, int iovcnt,
@@ -253,7 +262,7 @@ static int submit(struct swap_io_area *a, enum swap_io_op op, uint64_t off,
 	req->ctx = ctx;
 	req->submit_ns = io_now_ns();
 	swap_stat_start(a->stat, op);
-	io_req_queue(a->ring, req);
+	io_req_queue(submit_ring(a), req);
 	return 0;
 out_put:
 	if (req) {
@@ -367,48 +376,62 @@ int64_t swap_io_sync(struct swap_io_area *a, enum swap_io_op op,
 	return rc ? rc : waiter_wait(&w);
 }
 
+/* Send control message @fn(@arg) to @r; @done(@ctx) gets its result. */
+static int ctl_push(struct io_ring *r, ring_ctl_fn fn, void *arg,
+		    swap_io_done_fn done, void *ctx)
+{
+	struct io_req *req = io_req_alloc(r->e);
+
+	if (!req)
+		return -ENOMEM;
+	req->ctl = fn;
+	req->ctl_arg = arg;
+	req->done = done;
+	req->ctx = ctx;
+	io_ring_push(r, req, req);
+	return 0;
+}
+
+int io_ctl_one(struct swap_io_engine *e, unsigned int ring, ring_ctl_fn fn,
+	       void *arg)
+{
+	struct io_waiter w = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			       .cond = PTHREAD_COND_INITIALIZER };
+	int rc;
+
+	if (io_ring_current())
+		return -EDEADLK;
+	if (ring >= e->nr_rings)
+		return -EINVAL;
+	rc = ctl_push(&e->rings[ring], fn, arg, waiter_done, &w);
+	return rc ? rc : (int)waiter_wait(&w);
+}
+
 int io_ctl_all(struct swap_io_engine *e, ring_ctl_fn fn, void *arg)
 {
-	int64_t rc = 0, r1;
+	int rc = 0, r1;
 
 	if (io_ring_current())
 		return -EDEADLK;
 	for (unsigned int i = 0; i < e->nr_rings; i++) {
-		struct io_waiter w = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				       .cond = PTHREAD_COND_INITIALIZER };
-		struct io_req *req = io_req_alloc(e);
-
-		if (!req)
-			return -ENOMEM;
-		req->ctl = fn;
-		req->ctl_arg = arg;
-		req->done = waiter_done;
-		req->ctx = &w;
-		io_ring_push(&e->rings[i], req, req);
-		r1 = waiter_wait(&w);
+		r1 = io_ctl_one(e, i, fn, arg);
+		if (r1 == -ENOMEM)
+			return r1;
 		if (r1 && !rc)
 			rc = r1;
 	}
-	return (int)rc;
+	return rc;
 }
 
 int swap_io_cmd_submit(struct swap_io_engine *e, unsigned int ring,
 		       struct swap_io_cmd *cmd)
 {
 	struct io_ring *r;
-	struct io_req *req;
 
 	if (ring >= e->nr_rings)
 		return -EINVAL;
 	r = &e->rings[ring];
 	if (io_ring_current() == r)
 		return io_ring_cmd_prep(r, cmd);
-	req = io_req_alloc(e);
-	if (!req)
-		return -ENOMEM;
-	req->ctl = io_ring_cmd_prep;
-	req->ctl_arg = cmd;
-	req->done = NULL;
-	io_ring_push(r, req, req);
-	return 0;
+	return ctl_push(r, io_ring_cmd_prep, cmd, NULL, NULL);
 }

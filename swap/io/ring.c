@@ -413,7 +413,8 @@ static void ring_reap(struct io_ring *r)
 static bool ring_busy(struct io_ring *r)
 {
 	return (ring_room(r) && (r->pending || r->stalled)) ||
-	       io_uring_cq_ready(&r->ring);
+	       io_uring_cq_ready(&r->ring) || r->host_busy ||
+	       atomic_load_explicit(&r->kicked, memory_order_relaxed);
 }
 
 static bool ring_idle(const struct io_ring *r)
@@ -445,6 +446,7 @@ static bool ring_taskrun(struct io_ring *r)
 static bool ring_news(struct io_ring *r)
 {
 	return atomic_load_explicit(&r->inbox, memory_order_relaxed) ||
+	       atomic_load_explicit(&r->kicked, memory_order_relaxed) ||
 	       io_uring_cq_ready(&r->ring) || ring_taskrun(r);
 }
 
@@ -567,7 +569,11 @@ static void ring_enter(struct io_ring *r)
 	bool news;
 
 	if (ring_busy(r) || (r->stop && ring_idle(r))) {
-		io_uring_submit_and_get_events(&r->ring);
+		/* Between hosted steps, enter only with something to say
+		 * or to hear. */
+		if (!r->host_busy || !r->taskrun_flag ||
+		    io_uring_sq_ready(&r->ring) || ring_taskrun(r))
+			io_uring_submit_and_get_events(&r->ring);
 		return;
 	}
 	start = io_now_ns();
@@ -583,13 +589,64 @@ static void ring_enter(struct io_ring *r)
 	}
 	atomic_store(&r->sleeping, true);
 	news = true;
-	if (atomic_load(&r->inbox))
+	if (atomic_load(&r->inbox) || atomic_load(&r->kicked))
 		io_uring_submit_and_get_events(&r->ring);
 	else
 		news = ring_sleep(r, next);
 	atomic_store(&r->sleeping, false);
 	ring_learn_poll(r, news ? io_now_ns() - start : UINT64_MAX);
 	r->woke = false;
+}
+
+/* ---- hosted work ---------------------------------------------------------- */
+
+/*
+ * One step of the hosted work.  The kick is cleared before the step looks
+ * for work, so a kick after that look keeps the ring awake.
+ */
+static void ring_run_host(struct io_ring *r)
+{
+	if (!r->host.run)
+		return;
+	atomic_store(&r->kicked, false);
+	r->host_busy = r->host.run(r->host.ctx);
+}
+
+static int ring_ctl_host(struct io_ring *r, void *arg)
+{
+	const struct swap_io_host *host = arg;
+
+	if (host && r->host.run)
+		return -EBUSY;
+	r->host = host ? *host : (struct swap_io_host){0};
+
+	r->host_busy = host != NULL; /* look for work before sleeping */
+	return 0;
+}
+
+unsigned int swap_io_engine_rings(const struct swap_io_engine *e)
+{
+	return e->nr_rings;
+}
+
+int swap_io_ring_host(struct swap_io_engine *e, unsigned int ring,
+		      const struct swap_io_host *host)
+{
+	if (host && !host->run)
+		return -EINVAL;
+	return io_ctl_one(e, ring, ring_ctl_host, (void *)host);
+}
+
+void swap_io_ring_kick(struct swap_io_engine *e, unsigned int ring)
+{
+	struct io_ring *r = &e->rings[ring];
+
+	if (io_ring_current() == r)
+		return; /* it runs its host again before it sleeps */
+	atomic_store(&r->kicked, true);
+	/* Pairs with the thread's sleeping store and kicked re-check. */
+	if (atomic_load(&r->sleeping) && atomic_exchange(&r->sleeping, false))
+		eventfd_write(r->efd, 1);
 }
 
 /* Create the ring in its own thread (SINGLE_ISSUER wants that). */
@@ -657,6 +714,7 @@ static void *ring_main(void *arg)
 		ring_run_stalled(r);
 		ring_run_pending(r);
 		ring_run_timers(r);
+		ring_run_host(r);
 		ring_enter(r);
 		ring_reap(r);
 	}

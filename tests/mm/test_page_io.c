@@ -7,7 +7,8 @@
  * threads while kswapd and direct reclaim run, and the first area is
  * swapped off in the middle; every value read must be the last one that
  * task wrote, every swap-in verifies its checksum, and at the end every
- * frame and every slot is free again.
+ * frame and every slot is free again.  The same runs a second time with
+ * the tasks on two emulated CPUs that the engine's two ring threads host.
  *
  * Files live in $SWAPEMU_TEST_DIR (or /tmp) and are removed at the end.
  */
@@ -19,6 +20,7 @@
 #include "mm/mmu.h"
 #include "mm/page_io.h"
 #include "mm/swap_state.h"
+#include "mm/vcpu.h"
 #include "mm/vmscan.h"
 #include "swap/extent.h"
 #include "swap/io/engine.h"
@@ -65,14 +67,15 @@ static void real_add_area(struct real *r, int k, const char *dir, int prio)
 		swap_table_swapon(r->table, r->area[k], prio, &r->type[k]), 0);
 }
 
-static void real_setup(struct real *r)
+static void real_setup(struct real *r, unsigned int rings)
 {
 	const char *dir = getenv("SWAPEMU_TEST_DIR");
+	struct swap_io_config ecfg = {.nr_rings = rings};
 	struct pgdat_config cfg;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = swap_io_engine_create(NULL, &r->engine);
+	rc = swap_io_engine_create(&ecfg, &r->engine);
 	if (rc == -ENOSYS || rc == -EPERM)
 		skip(); /* no io_uring here */
 	assert_int_equal(rc, 0);
@@ -175,6 +178,11 @@ static void *task_main(void *arg)
 	return NULL;
 }
 
+static void task_vmain(void *arg)
+{
+	task_main(arg);
+}
+
 static uint64_t swap_area_stats_inuse(struct swap_area *a)
 {
 	struct swap_area_stats st;
@@ -183,15 +191,33 @@ static uint64_t swap_area_stats_inuse(struct swap_area *a)
 	return st.nr_inuse;
 }
 
-static void test_fork_tasks_on_real_swap(void **state)
+static bool no_work(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+/* Run the tasks on threads (@cpus 0) or on @cpus emulated CPUs hosted
+ * by the engine's ring threads. */
+static void fork_tasks_on_real_swap(unsigned int cpus)
 {
 	struct task *t = calloc(TASKS, sizeof(*t));
 	pthread_t th[TASKS];
+	struct vcpus *v = NULL;
 	struct real r;
 	struct vmstat *vs;
 
-	(void)state;
-	real_setup(&r);
+	real_setup(&r, cpus ? cpus : 1);
+	if (cpus) {
+		/* One ring per CPU: a CPU more than the rings is refused. */
+		assert_int_equal(vcpu_start(cpus + 1, r.engine, &v), -EINVAL);
+		assert_int_equal(vcpu_start(cpus, r.engine, &v), 0);
+		/* A ring hosts one set of CPUs. */
+		assert_int_equal(swap_io_ring_host(
+					 r.engine, 0,
+					 &(struct swap_io_host){no_work, NULL}),
+				 -EBUSY);
+	}
 	vs = pgdat_vmstat(r.pgdat);
 	assert_int_equal(vmscan_kswapd_run(r.pgdat), 0);
 	assert_int_equal(mmu_mm_create(r.pgdat, 0, &t[0].mm), 0);
@@ -205,8 +231,12 @@ static void test_fork_tasks_on_real_swap(void **state)
 	for (unsigned int k = 0; k < TASKS; k++) {
 		t[k].id = k;
 		t[k].rng = 0x9E3779B97F4A7C15ull * (k + 1);
-		assert_int_equal(pthread_create(&th[k], NULL, task_main, &t[k]),
-				 0);
+		if (v)
+			assert_int_equal(vcpu_spawn(v, task_vmain, &t[k]), 0);
+		else
+			assert_int_equal(
+				pthread_create(&th[k], NULL, task_main, &t[k]),
+				0);
 	}
 	/* Swap the first area off while the tasks run: its pages come
 	 * back and go out again to the second. */
@@ -214,8 +244,11 @@ static void test_fork_tasks_on_real_swap(void **state)
 	assert_true(swap_area_stats_inuse(r.area[0]) > 0);
 	assert_int_equal(pgdat_swapoff(r.pgdat, r.type[0]), 0);
 	assert_null(swap_table_area(r.table, r.type[0]));
+	if (v)
+		vcpu_stop(v); /* waits for the tasks */
 	for (unsigned int k = 0; k < TASKS; k++) {
-		pthread_join(th[k], NULL);
+		if (!v)
+			pthread_join(th[k], NULL);
 		assert_int_equal(t[k].errors, 0);
 	}
 	assert_true(swap_area_stats_inuse(r.area[1]) > 0);
@@ -233,10 +266,23 @@ static void test_fork_tasks_on_real_swap(void **state)
 	free(t);
 }
 
+static void test_fork_tasks_on_real_swap(void **state)
+{
+	(void)state;
+	fork_tasks_on_real_swap(0);
+}
+
+static void test_tasks_on_hosted_cpus(void **state)
+{
+	(void)state;
+	fork_tasks_on_real_swap(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fork_tasks_on_real_swap),
+		cmocka_unit_test(test_tasks_on_hosted_cpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,9 +50,9 @@ static void test_spawn_yield_wait(void **state)
 	assert_null(vtask_current()); /* a plain thread */
 	vcpu_yield();		      /* is sched_yield() there */
 	vcpu_tick();		      /* and this nothing */
-	assert_int_equal(vcpu_start(0, &v), -EINVAL);
-	assert_int_equal(vcpu_start(VCPU_MAX + 1, &v), -EINVAL);
-	assert_int_equal(vcpu_start(2, &v), 0);
+	assert_int_equal(vcpu_start(0, NULL, &v), -EINVAL);
+	assert_int_equal(vcpu_start(VCPU_MAX + 1, NULL, &v), -EINVAL);
+	assert_int_equal(vcpu_start(2, NULL, &v), 0);
 	assert_int_equal(vcpu_count(v), 2);
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(vcpu_spawn(v, count_and_yield, &c), 0);
@@ -92,7 +92,7 @@ static void test_block_and_wake(void **state)
 	struct vcpus *v;
 
 	(void)state;
-	assert_int_equal(vcpu_start(1, &v), 0);
+	assert_int_equal(vcpu_start(1, NULL, &v), 0);
 	assert_int_equal(vcpu_spawn(v, sleep_until_woken, &s), 0);
 	for (int i = 0; i < 5000 && !t; i++) {
 		pthread_mutex_lock(&s.lock);
@@ -143,7 +143,7 @@ static void test_time_slice(void **state)
 	struct vcpus *v;
 
 	(void)state;
-	assert_int_equal(vcpu_start(1, &v), 0);
+	assert_int_equal(vcpu_start(1, NULL, &v), 0);
 	assert_int_equal(vcpu_spawn(v, spin_until_flag, &s), 0);
 	assert_int_equal(vcpu_spawn(v, set_flag, &s), 0);
 	vcpu_wait_idle(v);
@@ -187,7 +187,7 @@ static void test_page_lock_in_task(void **state)
 	l.page = pgdat_alloc_page(env.pgdat);
 	assert_non_null(l.page);
 	page_lock(l.page); /* held by this thread */
-	assert_int_equal(vcpu_start(1, &v), 0);
+	assert_int_equal(vcpu_start(1, NULL, &v), 0);
 	assert_int_equal(vcpu_spawn(v, lock_page_task, &l), 0);
 	while (atomic_load(&l.stage) != 1)
 		usleep(100);
