@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of mm/vcpu.c: tasks on emulated CPUs, blocking and waking from
- * other threads, yielding, the time slice, and page waits in tasks. */
+ * other threads, yielding, the time slice, and page waits in tasks; each
+ * with CPUs on threads of their own and hosted by an IO engine's ring
+ * threads. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -8,6 +10,30 @@
 
 #include "mm_test.h"
 #include "mm/vcpu.h"
+#include "swap/io/engine.h"
+
+/* The engine that hosts the CPUs, or NULL: the test's state. */
+static struct swap_io_engine *host_of(void **state)
+{
+	return *state;
+}
+
+static int hosted_setup(void **state)
+{
+	struct swap_io_config cfg = {.nr_rings = 2};
+	struct swap_io_engine *e;
+
+	if (swap_io_engine_create(&cfg, &e))
+		return -1;
+	*state = e;
+	return 0;
+}
+
+static int hosted_teardown(void **state)
+{
+	swap_io_engine_destroy(*state);
+	return 0;
+}
 
 static uint64_t now_ns(void)
 {
@@ -46,13 +72,15 @@ static void test_spawn_yield_wait(void **state)
 	struct counter c = {0};
 	struct vcpus *v;
 
-	(void)state;
 	assert_null(vtask_current()); /* a plain thread */
 	vcpu_yield();		      /* is sched_yield() there */
 	vcpu_tick();		      /* and this nothing */
 	assert_int_equal(vcpu_start(0, NULL, &v), -EINVAL);
 	assert_int_equal(vcpu_start(VCPU_MAX + 1, NULL, &v), -EINVAL);
-	assert_int_equal(vcpu_start(2, NULL, &v), 0);
+	/* Hosted: no more CPUs than the engine has rings. */
+	if (host_of(state))
+		assert_int_equal(vcpu_start(3, host_of(state), &v), -EINVAL);
+	assert_int_equal(vcpu_start(2, host_of(state), &v), 0);
 	assert_int_equal(vcpu_count(v), 2);
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(vcpu_spawn(v, count_and_yield, &c), 0);
@@ -91,8 +119,7 @@ static void test_block_and_wake(void **state)
 	struct vtask *t = NULL;
 	struct vcpus *v;
 
-	(void)state;
-	assert_int_equal(vcpu_start(1, NULL, &v), 0);
+	assert_int_equal(vcpu_start(1, host_of(state), &v), 0);
 	assert_int_equal(vcpu_spawn(v, sleep_until_woken, &s), 0);
 	for (int i = 0; i < 5000 && !t; i++) {
 		pthread_mutex_lock(&s.lock);
@@ -142,8 +169,7 @@ static void test_time_slice(void **state)
 	struct spinner s = {0};
 	struct vcpus *v;
 
-	(void)state;
-	assert_int_equal(vcpu_start(1, NULL, &v), 0);
+	assert_int_equal(vcpu_start(1, host_of(state), &v), 0);
 	assert_int_equal(vcpu_spawn(v, spin_until_flag, &s), 0);
 	assert_int_equal(vcpu_spawn(v, set_flag, &s), 0);
 	vcpu_wait_idle(v);
@@ -182,12 +208,11 @@ static void test_page_lock_in_task(void **state)
 	struct mm_env env;
 	struct vcpus *v;
 
-	(void)state;
 	mm_env_setup(&env, 64, 0, NULL);
 	l.page = pgdat_alloc_page(env.pgdat);
 	assert_non_null(l.page);
 	page_lock(l.page); /* held by this thread */
-	assert_int_equal(vcpu_start(1, NULL, &v), 0);
+	assert_int_equal(vcpu_start(1, host_of(state), &v), 0);
 	assert_int_equal(vcpu_spawn(v, lock_page_task, &l), 0);
 	while (atomic_load(&l.stage) != 1)
 		usleep(100);
@@ -213,6 +238,14 @@ int main(void)
 		cmocka_unit_test(test_block_and_wake),
 		cmocka_unit_test(test_time_slice),
 		cmocka_unit_test(test_page_lock_in_task),
+		cmocka_unit_test_setup_teardown(test_spawn_yield_wait,
+						hosted_setup, hosted_teardown),
+		cmocka_unit_test_setup_teardown(test_block_and_wake,
+						hosted_setup, hosted_teardown),
+		cmocka_unit_test_setup_teardown(test_time_slice, hosted_setup,
+						hosted_teardown),
+		cmocka_unit_test_setup_teardown(test_page_lock_in_task,
+						hosted_setup, hosted_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
