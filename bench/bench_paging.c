@@ -339,10 +339,7 @@ static int fault_setup(const struct paging_opts *o, struct fault_setup *s)
 {
 	struct swap_area_config acfg = {0};
 	struct pgdat_config cfg;
-	/* a ring per emulated CPU, which runs on it */
-	struct swap_io_config ecfg = {
-		.nr_rings =
-			o->cpus && o->cpus <= SWAP_IO_MAX_RINGS ? o->cpus : 1};
+	struct swap_io_config ecfg = {.nr_rings = vcpu_engine_rings(o->cpus)};
 	int store, rc;
 
 	s->slots = 4 * o->memory / PAGE_SIZE + (16u << 20) / PAGE_SIZE;
@@ -527,8 +524,7 @@ static int bench_faults(const struct paging_opts *o, struct fault_result *r)
 	if (!rc)
 		rc = vmscan_kswapd_run(s.pgdat);
 	if (!rc && o->cpus)
-		rc = vcpu_start(o->cpus,
-				o->cpus <= SWAP_IO_MAX_RINGS ? s.engine : NULL,
+		rc = vcpu_start(o->cpus, vcpu_host_engine(s.engine, o->cpus),
 				&v);
 	for (unsigned int k = 0; k < o->tasks && !rc; k++) {
 		t[k] = (struct fault_task){.s = &s,

@@ -394,9 +394,7 @@ static int build_all(struct run_ctx *x, struct run_args *a)
 		.vma_ra = a->vma_ra,
 		.swap = sc,
 		.nr_swap = a->nr_swap,
-		/* a ring per emulated CPU, which runs on it */
-		.nr_rings =
-			a->cpus && a->cpus <= SWAP_IO_MAX_RINGS ? a->cpus : 1,
+		.nr_rings = vcpu_engine_rings(a->cpus),
 	};
 	char err[PATH_MAX + 256];
 	int rc;

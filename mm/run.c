@@ -20,7 +20,6 @@
 #include "mm/page.h"
 #include "mm/vcpu.h"
 #include "mm/vmscan.h"
-#include "swap/io/engine.h"
 
 #define RUN_BATCH 64	/* operations handed over at once */
 #define RUN_OP_STOP 100 /* internal: the task ends (exits if alive) */
@@ -648,9 +647,8 @@ static int run_init(struct run *run, struct pgdat *pgdat,
 		return -ENOMEM;
 	if (!opt->cpus)
 		return 0;
-	if (opt->engine && swap_io_engine_rings(opt->engine) >= opt->cpus)
-		return vcpu_start(opt->cpus, opt->engine, &run->vcpus);
-	return vcpu_start(opt->cpus, NULL, &run->vcpus);
+	return vcpu_start(opt->cpus, vcpu_host_engine(opt->engine, opt->cpus),
+			  &run->vcpus);
 }
 
 /* ---- swapoff in the middle ------------------------------------------------ */

@@ -45,7 +45,6 @@ struct vtask {
 
 struct vcpu {
 	struct vcpus *v;	     /* the set */
-	unsigned int ring;	     /* hosting ring of v->engine */
 	uint64_t slice_start;	     /* ns, when current started running */
 	pthread_t thread;	     /* the CPU */
 	ucontext_t ctx;		     /* its scheduler loop */
@@ -68,6 +67,12 @@ struct vcpus {
 };
 
 static __thread struct vcpu *tls_cpu;
+
+/* Its place in the set, and the ring that hosts it. */
+static unsigned int vcpu_index(const struct vcpu *c)
+{
+	return (unsigned int)(c - c->v->cpu);
+}
 __thread unsigned int vcpu_tick_left;
 
 static uint64_t vcpu_now_ns(void)
@@ -139,7 +144,7 @@ void vtask_wake(struct vtask *t)
 		t->next = old;
 	} while (!atomic_compare_exchange_weak(&c->inbox, &old, t));
 	if (c->v->engine) {
-		swap_io_ring_kick(c->v->engine, c->ring);
+		swap_io_ring_kick(c->v->engine, vcpu_index(c));
 		return;
 	}
 	/* Pairs with the CPU's idle store and inbox re-check. */
@@ -270,8 +275,7 @@ static void *vcpu_main(void *arg)
 	struct vcpu *c = arg;
 	char name[16];
 
-	snprintf(name, sizeof(name), "swapemu-cpu%u",
-		 (unsigned int)(c - c->v->cpu));
+	snprintf(name, sizeof(name), "swapemu-cpu%u", vcpu_index(c));
 	pthread_setname_np(pthread_self(), name);
 	tls_cpu = c;
 	for (;;) {
@@ -367,6 +371,17 @@ const char *vcpu_label(unsigned int cpus, char *buf, unsigned int len)
 	return buf;
 }
 
+unsigned int vcpu_engine_rings(unsigned int cpus)
+{
+	return cpus && cpus <= SWAP_IO_MAX_RINGS ? cpus : 1;
+}
+
+struct swap_io_engine *vcpu_host_engine(struct swap_io_engine *engine,
+					unsigned int cpus)
+{
+	return engine && swap_io_engine_rings(engine) >= cpus ? engine : NULL;
+}
+
 unsigned int vcpu_online(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -382,7 +397,7 @@ void vcpu_stop(struct vcpus *v)
 	atomic_store(&v->stop, true);
 	for (unsigned int i = 0; i < v->started; i++) {
 		if (v->engine) {
-			swap_io_ring_host(v->engine, v->cpu[i].ring, NULL);
+			swap_io_ring_host(v->engine, i, NULL);
 			continue;
 		}
 		atomic_store(&v->cpu[i].idle, 0);
@@ -424,7 +439,6 @@ int vcpu_start(unsigned int nr, struct swap_io_engine *engine,
 	for (unsigned int i = 0; i < nr && !rc; i++) {
 		struct swap_io_host host = {vcpu_host_step, &v->cpu[i]};
 
-		v->cpu[i].ring = i;
 		if (engine)
 			rc = swap_io_ring_host(engine, i, &host);
 		else

@@ -37,6 +37,12 @@ struct vtask; /* a task running on one of them */
 struct swap_io_engine;
 int vcpu_start(unsigned int nr, struct swap_io_engine *engine,
 	       struct vcpus **out);
+/* Rings to give an IO engine so that it can host @cpus CPUs: one each,
+ * or 1 when @cpus is 0 or more than an engine may have. */
+unsigned int vcpu_engine_rings(unsigned int cpus);
+/* @engine when it can host @cpus CPUs, else NULL (threads of their own). */
+struct swap_io_engine *vcpu_host_engine(struct swap_io_engine *engine,
+					unsigned int cpus);
 /* Wait for every task to end, then stop the threads and free @v. */
 void vcpu_stop(struct vcpus *v);
 unsigned int vcpu_count(const struct vcpus *v);

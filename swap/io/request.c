@@ -411,11 +411,9 @@ int io_ctl_all(struct swap_io_engine *e, ring_ctl_fn fn, void *arg)
 {
 	int rc = 0, r1;
 
-	if (io_ring_current())
-		return -EDEADLK;
 	for (unsigned int i = 0; i < e->nr_rings; i++) {
 		r1 = io_ctl_one(e, i, fn, arg);
-		if (r1 == -ENOMEM)
+		if (r1 == -ENOMEM || r1 == -EDEADLK)
 			return r1;
 		if (r1 && !rc)
 			rc = r1;

@@ -619,7 +619,6 @@ static int ring_ctl_host(struct io_ring *r, void *arg)
 	if (host && r->host.run)
 		return -EBUSY;
 	r->host = host ? *host : (struct swap_io_host){0};
-
 	r->host_busy = host != NULL; /* look for work before sleeping */
 	return 0;
 }
