@@ -107,7 +107,7 @@ static const struct option stat_opts[] = {{"json", no_argument, NULL, 'j'},
 static void stat_transport(const char *mnt, bool json)
 {
 	char path[PATH_MAX], transport[32] = "";
-	unsigned long long fast = 0, slow = 0, v;
+	unsigned long long fast = 0, slow = 0, rings = 0, v;
 	char key[32], *text, *line, *save = NULL;
 
 	snprintf(path, sizeof(path), "%s/.swapemu/fuse", mnt);
@@ -126,16 +126,18 @@ static void stat_transport(const char *mnt, bool json)
 			fast = v;
 		else if (!strcmp(key, "slow"))
 			slow = v;
+		else if (!strcmp(key, "rings"))
+			rings = v;
 	}
 	free(text);
 	if (json)
-		printf("],\"fuse\":{\"transport\":\"%s\",\"fast\":%llu,"
-		       "\"slow\":%llu}",
-		       transport, fast, slow);
+		printf("],\"fuse\":{\"transport\":\"%s\",\"rings\":%llu,"
+		       "\"fast\":%llu,\"slow\":%llu}",
+		       transport, rings, fast, slow);
 	else if (!strcmp(transport, "io_uring"))
-		printf("FUSE requests over io_uring: %llu served in place, "
-		       "%llu through a worker\n",
-		       fast, slow);
+		printf("FUSE requests over io_uring, %llu ring threads: %llu "
+		       "served in place, %llu through a worker\n",
+		       rings, fast, slow);
 	else
 		printf("FUSE requests over %s\n", transport);
 }

@@ -32,12 +32,14 @@
 #define FS_MAX_IO (1024u * 1024u) /* max_write and largest read */
 #define FS_THREADS_DEFAULT 2u	  /* FUSE worker threads at most */
 #define FS_THREADS_MAX 64u
+#define FS_RINGS_DEFAULT_MAX 8u /* ring threads by default: a CPU each */
 
 /* Options of our own, parsed with fuse_opt before libfuse sees the rest. */
 struct fs_mount_opts {
 	char *backing;	      /* --backing DIR */
 	char *cache;	      /* --backing-cache direct|buffered */
 	char *ring;	      /* --fuse-ring auto|on|off */
+	char *rings;	      /* --rings N: engine ring threads */
 	int show_help;	      /* -h / --help */
 	unsigned int threads; /* --threads N: FUSE workers at most */
 	struct fs_spec areas[FS_MAX_AREAS]; /* --area specs */
@@ -45,7 +47,13 @@ struct fs_mount_opts {
 };
 
 /* fuse_opt keys handed to fs_mount_opt_proc. */
-enum { FS_KEY_AREA = 1, FS_KEY_BACKING, FS_KEY_CACHE, FS_KEY_RING };
+enum {
+	FS_KEY_AREA = 1,
+	FS_KEY_BACKING,
+	FS_KEY_CACHE,
+	FS_KEY_RING,
+	FS_KEY_RINGS
+};
 
 #define FS_OPT(t, p)                                    \
 	{                                               \
@@ -61,6 +69,8 @@ static const struct fuse_opt fs_mount_optspec[] = {
 	FUSE_OPT_KEY("--backing-cache=", FS_KEY_CACHE),
 	FUSE_OPT_KEY("--fuse-ring ", FS_KEY_RING),
 	FUSE_OPT_KEY("--fuse-ring=", FS_KEY_RING),
+	FUSE_OPT_KEY("--rings ", FS_KEY_RINGS),
+	FUSE_OPT_KEY("--rings=", FS_KEY_RINGS),
 	{"--threads %u", offsetof(struct fs_mount_opts, threads), 0},
 	{"--threads=%u", offsetof(struct fs_mount_opts, threads), 0},
 	FUSE_OPT_KEY("--area ", FS_KEY_AREA),
@@ -109,6 +119,9 @@ static int fs_mount_opt_proc(void *data, const char *arg, int key,
 	if (key == FS_KEY_RING)
 		return fs_mount_opt_str(&mo->ring,
 					fs_opt_value(arg, "--fuse-ring", NULL));
+	if (key == FS_KEY_RINGS)
+		return fs_mount_opt_str(&mo->rings,
+					fs_opt_value(arg, "--rings", NULL));
 	if (key != FS_KEY_AREA)
 		return 1; /* keep for libfuse */
 	spec = fs_opt_value(arg, "--area", NULL);
@@ -149,6 +162,10 @@ static void fs_mount_usage(void)
 	       "                  on) instead of /dev/fuse: auto (default)\n"
 	       "                  when the kernel allows it, on: refuse to\n"
 	       "                  mount otherwise, off: never\n"
+	       "  --rings N       IO engine ring threads (1..%u; default one\n"
+	       "                  per online CPU, at most %u); over io_uring\n"
+	       "                  each takes a share of every CPU's FUSE\n"
+	       "                  requests and serves their IO itself\n"
 	       "  --threads N     FUSE worker threads (default %u)\n"
 	       "  --area NAME:SIZE[:PRIO[:MODEL[:FILE,...]]]\n"
 	       "                  create or check an area at mount; MODEL is\n"
@@ -159,7 +176,7 @@ static void fs_mount_usage(void)
 	       "  -f              stay in the foreground\n"
 	       "  -o OPTIONS      FUSE mount options\n"
 	       "  -h, --help      show this help\n",
-	       FS_THREADS_DEFAULT);
+	       SWAP_IO_MAX_RINGS, FS_RINGS_DEFAULT_MAX, FS_THREADS_DEFAULT);
 }
 
 /* Lock memory and mark the process an IO flusher (see top of file). */
@@ -196,11 +213,37 @@ static void fs_warn_memory_backing(const char *path)
 			path);
 }
 
-/* Open (creating) the backing directory and bring the engine up. */
-static int fs_setup(struct fs *fs, const char *backing)
+/* --rings: a number in 1..SWAP_IO_MAX_RINGS, or 0 when it is not. */
+static unsigned int fs_rings_parse(const char *s)
 {
-	/* Big SQEs: FUSE requests over io_uring ride on this ring. */
-	struct swap_io_config cfg = {.nr_rings = 1, .big_sqes = true};
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || !n ||
+	    n > SWAP_IO_MAX_RINGS)
+		return 0;
+	return (unsigned int)n;
+}
+
+/* One ring thread per online CPU (FS_RINGS_DEFAULT_MAX at most). */
+static unsigned int fs_rings_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > FS_RINGS_DEFAULT_MAX ? FS_RINGS_DEFAULT_MAX
+					: (unsigned int)n;
+}
+
+/* Open (creating) the backing directory and bring the engine up with
+ * @rings ring threads. */
+static int fs_setup(struct fs *fs, const char *backing, unsigned int rings)
+{
+	/* Big SQEs: FUSE requests over io_uring ride on these rings. */
+	struct swap_io_config cfg = {.nr_rings = rings, .big_sqes = true};
 	int rc;
 
 	memset(fs, 0, sizeof(*fs));
@@ -349,6 +392,7 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 	enum fs_cache cache = FS_CACHE_DIRECT;
 
 	enum fs_ring_mode ring = FS_RING_AUTO;
+	unsigned int rings;
 	struct fuse_session *se;
 	int rc = 1;
 
@@ -366,7 +410,8 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 	fuse_daemonize(co->foreground);
 	if (fs_memory_guard())
 		goto out_unmount;
-	if (fs_setup(fs, backing)) {
+	rings = mo->rings ? fs_rings_parse(mo->rings) : fs_rings_default();
+	if (fs_setup(fs, backing, rings)) {
 		fprintf(stderr, "swapemu mount: cannot set up %s\n", backing);
 		goto out_unmount;
 	}
@@ -427,6 +472,13 @@ int fs_mount_main(int argc, char **argv)
 			mo.ring);
 		goto out_free_args;
 	}
+	if (mo.rings && !fs_rings_parse(mo.rings)) {
+		fprintf(stderr,
+			"swapemu mount: --rings: '%s' is not a number from 1 "
+			"to %u\n",
+			mo.rings, SWAP_IO_MAX_RINGS);
+		goto out_free_args;
+	}
 	if (fuse_parse_cmdline(&args, &co))
 		goto out_free_args;
 	if (!mo.threads)
@@ -473,6 +525,7 @@ out_free_args:
 	free(mo.backing);
 	free(mo.cache);
 	free(mo.ring);
+	free(mo.rings);
 	fuse_opt_free_args(&args);
 	return rc;
 }

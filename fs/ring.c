@@ -86,6 +86,7 @@ struct fs_ring_ent {
 	char *payload;		      /* iov[1]: page aligned */
 	struct iovec iov[2];	      /* as registered */
 	uint16_t qid;		      /* the CPU queue it serves */
+	uint16_t io_ring;	      /* the engine ring that serves it */
 	bool registered;	      /* the next command commits */
 	_Atomic uint64_t slow_unique; /* request with a worker, else 0 */
 	struct fs_ring_ent *next;     /* worker queue */
@@ -97,6 +98,7 @@ struct fs_ring {
 	int fd;			      /* /dev/fuse of the session */
 	unsigned int nr_queues;	      /* possible CPUs */
 	unsigned int per_queue;	      /* entries per queue */
+	unsigned int nr_rings;	      /* engine rings the entries spread on */
 	unsigned int nr_ents;	      /* all entries */
 	size_t payload_len;	      /* bytes of each payload buffer */
 	size_t stride;		      /* bytes of memory per entry */
@@ -188,7 +190,8 @@ static void ent_prep(struct swap_io_cmd *cmd, struct io_uring_sqe *sqe)
 
 static void ring_commit(struct fs_ring_ent *ent)
 {
-	int rc = swap_io_cmd_submit(ent->ring->fs->engine, 0, &ent->cmd);
+	struct swap_io_engine *e = ent->ring->fs->engine;
+	int rc = swap_io_cmd_submit(e, ent->io_ring, &ent->cmd);
 
 	if (rc)
 		ring_fail(ent->ring, "commit", rc);
@@ -412,7 +415,9 @@ static void ring_register_all(struct fs_ring *r)
 
 	atomic_store(&r->active, true);
 	for (unsigned int i = 0; i < r->nr_ents; i++) {
-		rc = swap_io_cmd_submit(r->fs->engine, 0, &r->ents[i].cmd);
+		struct fs_ring_ent *ent = &r->ents[i];
+
+		rc = swap_io_cmd_submit(r->fs->engine, ent->io_ring, &ent->cmd);
 		if (rc) {
 			/* The kernel waits for entries that will not come. */
 			ring_fail(r, "register", rc);
@@ -498,6 +503,7 @@ static int ring_alloc(struct fs_ring *r, size_t max_io)
 	unsigned int per;
 
 	r->nr_queues = ring_possible_cpus();
+	r->nr_rings = swap_io_engine_rings(r->fs->engine);
 	per = FR_ENTRIES_BUDGET / r->nr_queues;
 	if (per > FR_PER_QUEUE_MAX)
 		per = FR_PER_QUEUE_MAX;
@@ -524,6 +530,7 @@ static int ring_alloc(struct fs_ring *r, size_t max_io)
 		ent->cmd.done = ent_done;
 		ent->ring = r;
 		ent->qid = (uint16_t)(i / per);
+		ent->io_ring = (uint16_t)(i % r->nr_rings);
 		ent->hdr = (struct fr_req_header *)base;
 		ent->payload = base + FR_HEAD_ROOM;
 		ent->iov[0].iov_base = ent->hdr;
@@ -633,8 +640,8 @@ int fs_ring_describe(const struct fs *fs, char *buf, size_t len)
 		return snprintf(buf, len, "transport /dev/fuse\n");
 	return snprintf(buf, len,
 			"transport io_uring\nqueues %u\nentries %u\n"
-			"fast %llu\nslow %llu\n",
-			r->nr_queues, r->per_queue,
+			"rings %u\nfast %llu\nslow %llu\n",
+			r->nr_queues, r->per_queue, r->nr_rings,
 			(unsigned long long)atomic_load(&r->nr_fast),
 			(unsigned long long)atomic_load(&r->nr_slow));
 }

@@ -3,7 +3,8 @@
 # IO through the FUSE mount under stress and faults:
 #  (a) fio with --verify=crc32c, random writes of several block sizes
 #      (unaligned ones included), buffered and O_DIRECT, with the daemon
-#      taking requests from /dev/fuse and then over io_uring;
+#      taking requests from /dev/fuse and then over io_uring, its entries
+#      spread over three ring threads;
 #  (b) the device model applied through .swapemu/<area>/device: injected
 #      read errors reach the reader as EIO, and the hdd preset makes random
 #      reads measurably slower than none;
@@ -61,8 +62,12 @@ verify_all() {
 	local mode=on want=io_uring fast
 	[[ $1 == /dev/fuse ]] && mode=off want=/dev/fuse
 	e2e_fuse_mount "$MNT" "$SWAPEMU" mount --backing "$BACK" \
-		--fuse-ring "$mode" -f "$MNT"
+		--fuse-ring "$mode" --rings 3 -f "$MNT"
 	expect_eq "transport" "$(e2e_transport "$MNT")" "$want"
+	if [[ $want == io_uring ]]; then
+		expect_eq "ring threads" "$(awk '$1 == "rings" { print $2 }' \
+			"$MNT/.swapemu/fuse")" 3
+	fi
 	e2e_log "fio verify over $want"
 	fio_verify aligned-dio 4k 1
 	fio_verify big-dio 128k 1

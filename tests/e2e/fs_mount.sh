@@ -140,7 +140,8 @@ grep -q " write " "$MNT/.swapemu/area1/trace" || e2e_fail "trace has no write"
 "$SWAPEMU" stat "$MNT" | grep -q '^FUSE requests over ' ||
 	e2e_fail "swapemu stat: no transport line"
 "$SWAPEMU" stat --json "$MNT" | jq -e '(.areas | length) > 0 and
-	(.fuse.transport == "io_uring" or .fuse.transport == "/dev/fuse")' \
+	(.fuse.transport == "io_uring" or .fuse.transport == "/dev/fuse") and
+	(.fuse.rings | type) == "number"' \
 	>/dev/null || e2e_fail "swapemu stat --json: no fuse object"
 
 e2e_log "names"
@@ -198,6 +199,17 @@ then
 fi
 mountpoint -q "$MNT" && e2e_fail "mounted despite a bad --area"
 echo "ok: conflicting --area refused"
+for bad in 0 17 two -1; do
+	if "$SWAPEMU" mount --backing "$BACK" --rings "$bad" "$MNT" \
+		2>"$DIR/err"; then
+		fusermount3 -u "$MNT" || umount -l "$MNT"
+		e2e_fail "--rings $bad accepted"
+	fi
+	grep -q -- "--rings" "$DIR/err" ||
+		e2e_fail "--rings $bad: $(cat "$DIR/err")"
+done
+mountpoint -q "$MNT" && e2e_fail "mounted despite a bad --rings"
+echo "ok: --rings outside 1..16 refused"
 
 e2e_log "an area over several backing files (extents)"
 EXT=$DIR/ext
