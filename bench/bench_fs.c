@@ -43,6 +43,7 @@
 #include "bench/bench.h"
 #include "bench/report.h"
 #include "fs/host.h"
+#include "swap/io/engine.h"
 #include "swap/size.h"
 
 #define FSB_MIB (1ull << 20)
@@ -64,7 +65,9 @@ struct fsb_opts {
 	unsigned int limit_mib;	  /* cgroup memory limit */
 	bool no_swap;		  /* fio part only */
 	const char *ring;	  /* the mount's --fuse-ring: on or off */
+	unsigned int rings;	  /* the mount's --rings, 0: its default */
 	char transport[32];	  /* what the mount used, after the run */
+	unsigned int rings_used;  /* ring threads it had, after the run */
 };
 
 /* Paths of the run; fs/host records what is set up and undoes it. */
@@ -78,7 +81,9 @@ struct fsb_state {
 	char loop[64];		 /* loop device swapped on, "" when none */
 	const char *cache;	 /* --backing-cache of the mount */
 	const char *ring;	 /* --fuse-ring of the mount */
+	unsigned int rings;	 /* --rings of the mount, 0: its default */
 	char transport[32];	 /* how FUSE requests reached the daemon */
+	unsigned int rings_used; /* ring threads the daemon runs */
 	char cgroup[PATH_MAX];	 /* memory cgroup of the current run */
 };
 
@@ -170,20 +175,25 @@ static void fsb_pidfile(const struct fsb_state *st, pid_t daemon)
  */
 static int fsb_mount(struct fsb_state *st, uint64_t size, const char *cache)
 {
-	char spec[64], log[PATH_MAX + 16];
-	const char *args[] = {"--area", spec,	       "--backing-cache",
-			      cache,	"--fuse-ring", st->ring,
-			      NULL};
+	char spec[64], log[PATH_MAX + 16], fuse[PATH_MAX + 16], rings[16];
+	const char *args[9] = {"--area", spec,		"--backing-cache",
+			       cache,	 "--fuse-ring", st->ring};
 	struct host_mount_config cfg = {.mountpoint = st->mnt,
 					.backing = st->back,
 					.args = args,
 					.log = log,
 					.wait_for = st->area};
+	uint64_t v;
 	pid_t daemon;
 	int rc;
 
 	snprintf(spec, sizeof(spec), FSB_AREA ":%llu",
 		 (unsigned long long)size);
+	snprintf(rings, sizeof(rings), "%u", st->rings);
+	if (st->rings) { /* else the mount's default */
+		args[6] = "--rings";
+		args[7] = rings;
+	}
 	snprintf(log, sizeof(log), "%s/daemon.log", st->work);
 	rc = host_mount(&cfg, &daemon);
 	if (!rc) {
@@ -193,6 +203,9 @@ static int fsb_mount(struct fsb_state *st, uint64_t size, const char *cache)
 					sizeof(st->transport)))
 			snprintf(st->transport, sizeof(st->transport),
 				 "unknown");
+		snprintf(fuse, sizeof(fuse), "%s/.swapemu/fuse", st->mnt);
+		st->rings_used =
+			host_stat_key(fuse, "rings", &v) ? 0 : (unsigned int)v;
 	}
 	return rc;
 }
@@ -649,9 +662,9 @@ static void fsb_json(FILE *f, const void *ctx)
 
 	fprintf(f,
 		"\"size\":%llu,\"runtime_s\":%.2f,\"rounds\":%u,"
-		"\"transport\":\"%s\",",
+		"\"transport\":\"%s\",\"rings\":%u,",
 		(unsigned long long)o->size, o->runtime, o->rounds,
-		o->transport);
+		o->transport, o->rings_used);
 	fsb_json_fio(f, o);
 	fputc(',', f);
 	fsb_json_swap(f, o);
@@ -662,7 +675,10 @@ static void fsb_print(FILE *f, const struct fsb_opts *o)
 {
 	bool ok = true;
 
-	fprintf(f, "FUSE requests over %s\n", o->transport);
+	fprintf(f, "FUSE requests over %s", o->transport);
+	if (o->rings_used)
+		fprintf(f, ", %u ring threads", o->rings_used);
+	fputc('\n', f);
 	fsb_table_fio(f, o, &ok);
 	if (!o->no_swap)
 		fsb_table_swap(f, o, &ok);
@@ -707,10 +723,12 @@ static void fsb_usage(FILE *f)
 		"       [--dir DIR] [--size SIZE] [--runtime SEC] [--rounds "
 		"N]\n"
 		"       [--swap-rounds N] [--mem MIB] [--limit MIB]\n"
-		"       [--memhog PATH] [--no-swap] [--fuse-ring on|off]\n\n"
+		"       [--memhog PATH] [--no-swap] [--fuse-ring on|off]\n"
+		"       [--rings N]\n\n"
 		"--fuse-ring on (default) lets the mount take FUSE requests\n"
 		"over io_uring, turning the fuse module's enable_uring on for\n"
-		"the run; off measures /dev/fuse.\n"
+		"the run; off measures /dev/fuse.  --rings: the mount's ring\n"
+		"threads (default: the mount's own, one per CPU).\n"
 		"Needs root, /dev/fuse, fio, losetup, swapon and the cgroup "
 		"v1\n"
 		"memory controller at " FSB_CGROOT ".  The work directory is\n"
@@ -750,6 +768,7 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 		{"memhog", required_argument, NULL, 'M'},
 		{"no-swap", no_argument, NULL, 'n'},
 		{"fuse-ring", required_argument, NULL, 'F'},
+		{"rings", required_argument, NULL, 'g'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -789,6 +808,11 @@ static int fsb_parse(int argc, char **argv, struct fsb_opts *o)
 			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
 				return -EINVAL;
 			o->ring = optarg;
+			break;
+		case 'g':
+			o->rings = (unsigned int)atoi(optarg);
+			if (!o->rings || o->rings > SWAP_IO_MAX_RINGS)
+				return -EINVAL;
 			break;
 		default:
 			if (!bench_common_opt(&o->c, c, optarg))
@@ -853,6 +877,7 @@ static int fsb_bench(struct fsb_state *st, const struct fsb_opts *o)
 	int rc = fsb_prepare(st, o);
 
 	st->ring = o->ring;
+	st->rings = o->rings;
 	if (!rc && !strcmp(o->ring, "on")) {
 		/* Restored by host_undo_all() below. */
 		rc = host_fuse_ring_enable();
@@ -904,6 +929,7 @@ int bench_fs_main(int argc, char **argv)
 		host_catch_signals();
 		rc = fsb_bench(&st, &o);
 		snprintf(o.transport, sizeof(o.transport), "%s", st.transport);
+		o.rings_used = st.rings_used;
 		if (rc)
 			rc = bench_fail("bench fs", rc,
 					"running the benchmark");
