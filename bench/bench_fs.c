@@ -677,7 +677,8 @@ static void fsb_print(FILE *f, const struct fsb_opts *o)
 
 	fprintf(f, "FUSE requests over %s", o->transport);
 	if (o->rings_used)
-		fprintf(f, ", %u ring threads", o->rings_used);
+		fprintf(f, ", %u ring thread%s", o->rings_used,
+			o->rings_used == 1 ? "" : "s");
 	fputc('\n', f);
 	fsb_table_fio(f, o, &ok);
 	if (!o->no_swap)

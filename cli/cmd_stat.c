@@ -135,9 +135,9 @@ static void stat_transport(const char *mnt, bool json)
 		       "\"fast\":%llu,\"slow\":%llu}",
 		       transport, rings, fast, slow);
 	else if (!strcmp(transport, "io_uring"))
-		printf("FUSE requests over io_uring, %llu ring threads: %llu "
+		printf("FUSE requests over io_uring, %llu ring thread%s: %llu "
 		       "served in place, %llu through a worker\n",
-		       rings, fast, slow);
+		       rings, rings == 1 ? "" : "s", fast, slow);
 	else
 		printf("FUSE requests over %s\n", transport);
 }

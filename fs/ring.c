@@ -637,11 +637,12 @@ int fs_ring_describe(const struct fs *fs, char *buf, size_t len)
 	const struct fs_ring *r = fs->ring;
 
 	if (!r || !atomic_load(&r->active) || atomic_load(&r->fallback))
-		return snprintf(buf, len, "transport /dev/fuse\n");
+		return snprintf(buf, len, "transport /dev/fuse\nrings %u\n",
+				swap_io_engine_rings(fs->engine));
 	return snprintf(buf, len,
-			"transport io_uring\nqueues %u\nentries %u\n"
-			"rings %u\nfast %llu\nslow %llu\n",
-			r->nr_queues, r->per_queue, r->nr_rings,
+			"transport io_uring\nrings %u\nqueues %u\n"
+			"entries %u\nfast %llu\nslow %llu\n",
+			r->nr_rings, r->nr_queues, r->per_queue,
 			(unsigned long long)atomic_load(&r->nr_fast),
 			(unsigned long long)atomic_load(&r->nr_slow));
 }

@@ -141,7 +141,7 @@ grep -q " write " "$MNT/.swapemu/area1/trace" || e2e_fail "trace has no write"
 	e2e_fail "swapemu stat: no transport line"
 "$SWAPEMU" stat --json "$MNT" | jq -e '(.areas | length) > 0 and
 	(.fuse.transport == "io_uring" or .fuse.transport == "/dev/fuse") and
-	(.fuse.rings | type) == "number"' \
+	.fuse.rings >= 1' \
 	>/dev/null || e2e_fail "swapemu stat --json: no fuse object"
 
 e2e_log "names"
