@@ -189,8 +189,8 @@ static int fsb_mount(struct fsb_state *st, uint64_t size, const char *cache)
 
 	snprintf(spec, sizeof(spec), FSB_AREA ":%llu",
 		 (unsigned long long)size);
-	snprintf(rings, sizeof(rings), "%u", st->rings);
 	if (st->rings) { /* else the mount's default */
+		snprintf(rings, sizeof(rings), "%u", st->rings);
 		args[6] = "--rings";
 		args[7] = rings;
 	}

@@ -36,12 +36,13 @@
 
 /* Options of our own, parsed with fuse_opt before libfuse sees the rest. */
 struct fs_mount_opts {
-	char *backing;	      /* --backing DIR */
-	char *cache;	      /* --backing-cache direct|buffered */
-	char *ring;	      /* --fuse-ring auto|on|off */
-	char *rings;	      /* --rings N: engine ring threads */
-	int show_help;	      /* -h / --help */
-	unsigned int threads; /* --threads N: FUSE workers at most */
+	char *backing;	       /* --backing DIR */
+	char *cache;	       /* --backing-cache direct|buffered */
+	char *ring;	       /* --fuse-ring auto|on|off */
+	char *rings;	       /* --rings N, as given */
+	unsigned int nr_rings; /* engine ring threads: --rings or default */
+	int show_help;	       /* -h / --help */
+	unsigned int threads;  /* --threads N: FUSE workers at most */
 	struct fs_spec areas[FS_MAX_AREAS]; /* --area specs */
 	unsigned int nr_areas;		    /* entries of areas[] used */
 };
@@ -392,7 +393,6 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 	enum fs_cache cache = FS_CACHE_DIRECT;
 
 	enum fs_ring_mode ring = FS_RING_AUTO;
-	unsigned int rings;
 	struct fuse_session *se;
 	int rc = 1;
 
@@ -410,8 +410,7 @@ static int fs_serve(struct fs *fs, struct fuse_args *args,
 	fuse_daemonize(co->foreground);
 	if (fs_memory_guard())
 		goto out_unmount;
-	rings = mo->rings ? fs_rings_parse(mo->rings) : fs_rings_default();
-	if (fs_setup(fs, backing, rings)) {
+	if (fs_setup(fs, backing, mo->nr_rings)) {
 		fprintf(stderr, "swapemu mount: cannot set up %s\n", backing);
 		goto out_unmount;
 	}
@@ -472,7 +471,8 @@ int fs_mount_main(int argc, char **argv)
 			mo.ring);
 		goto out_free_args;
 	}
-	if (mo.rings && !fs_rings_parse(mo.rings)) {
+	mo.nr_rings = mo.rings ? fs_rings_parse(mo.rings) : fs_rings_default();
+	if (!mo.nr_rings) {
 		fprintf(stderr,
 			"swapemu mount: --rings: '%s' is not a number from 1 "
 			"to %u\n",

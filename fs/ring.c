@@ -98,7 +98,6 @@ struct fs_ring {
 	int fd;			      /* /dev/fuse of the session */
 	unsigned int nr_queues;	      /* possible CPUs */
 	unsigned int per_queue;	      /* entries per queue */
-	unsigned int nr_rings;	      /* engine rings the entries spread on */
 	unsigned int nr_ents;	      /* all entries */
 	size_t payload_len;	      /* bytes of each payload buffer */
 	size_t stride;		      /* bytes of memory per entry */
@@ -500,10 +499,9 @@ static unsigned int ring_possible_cpus(void)
 
 static int ring_alloc(struct fs_ring *r, size_t max_io)
 {
-	unsigned int per;
+	unsigned int per, rings = swap_io_engine_rings(r->fs->engine);
 
 	r->nr_queues = ring_possible_cpus();
-	r->nr_rings = swap_io_engine_rings(r->fs->engine);
 	per = FR_ENTRIES_BUDGET / r->nr_queues;
 	if (per > FR_PER_QUEUE_MAX)
 		per = FR_PER_QUEUE_MAX;
@@ -530,7 +528,7 @@ static int ring_alloc(struct fs_ring *r, size_t max_io)
 		ent->cmd.done = ent_done;
 		ent->ring = r;
 		ent->qid = (uint16_t)(i / per);
-		ent->io_ring = (uint16_t)(i % r->nr_rings);
+		ent->io_ring = (uint16_t)(i % rings);
 		ent->hdr = (struct fr_req_header *)base;
 		ent->payload = base + FR_HEAD_ROOM;
 		ent->iov[0].iov_base = ent->hdr;
@@ -635,14 +633,15 @@ void fs_ring_unregister(struct fs *fs)
 int fs_ring_describe(const struct fs *fs, char *buf, size_t len)
 {
 	const struct fs_ring *r = fs->ring;
+	unsigned int rings = swap_io_engine_rings(fs->engine);
 
 	if (!r || !atomic_load(&r->active) || atomic_load(&r->fallback))
 		return snprintf(buf, len, "transport /dev/fuse\nrings %u\n",
-				swap_io_engine_rings(fs->engine));
+				rings);
 	return snprintf(buf, len,
 			"transport io_uring\nrings %u\nqueues %u\n"
 			"entries %u\nfast %llu\nslow %llu\n",
-			r->nr_rings, r->nr_queues, r->per_queue,
+			rings, r->nr_queues, r->per_queue,
 			(unsigned long long)atomic_load(&r->nr_fast),
 			(unsigned long long)atomic_load(&r->nr_slow));
 }
